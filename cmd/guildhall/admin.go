@@ -1,0 +1,74 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+
+	"guildhall/internal/guildhall"
+	"guildhall/internal/postgres"
+)
+
+func migrate(ctx context.Context, args []string, stdout io.Writer, logger *slog.Logger) error {
+	var c config
+	fs := newFlagSet("migrate")
+	dbFlags(fs, &c)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	_, closeDB, err := openDatabase(ctx, c, logger)
+	if err != nil {
+		return err
+	}
+	closeDB()
+	fmt.Fprintln(stdout, "migrations are up to date")
+	return nil
+}
+
+func userAdd(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer, logger *slog.Logger) error {
+	var c config
+	var n guildhall.NewAccount
+	var passwordStdin, privateProfile bool
+	fs := newFlagSet("user add")
+	dbFlags(fs, &c)
+	fs.StringVar(&n.Email, "email", "", "email address")
+	fs.StringVar(&n.DisplayName, "name", "", "display name")
+	fs.StringVar(&n.Password, "password", "", "password")
+	fs.BoolVar(&passwordStdin, "password-stdin", false, "read the password from standard input")
+	fs.BoolVar(&n.SiteAdmin, "site-admin", false, "make the account a site admin")
+	fs.BoolVar(&privateProfile, "private-profile", false, "start with a private profile")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if passwordStdin {
+		line, err := bufio.NewReader(stdin).ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return fmt.Errorf("read password: %w", err)
+		}
+		n.Password = strings.TrimRight(line, "\r\n")
+	}
+	n.PublicProfile = !privateProfile
+	db, closeDB, err := openDatabase(ctx, c, logger)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	acct, err := postgres.NewServices(db, guildhall.DefaultPasswordHasher()).Accounts.CreateAccount(ctx, n)
+	if err != nil {
+		return err
+	}
+	role := "member"
+	if acct.SiteAdmin {
+		role = "site admin"
+	}
+	fmt.Fprintf(stdout, "created %s %s <%s> (id %s)\n", role, acct.DisplayName, acct.Email, acct.ID)
+	return nil
+}
+
+func tokenCreate(ctx context.Context, args []string, stdout io.Writer, logger *slog.Logger) error {
+	return errors.New("token create: API tokens are not available yet")
+}

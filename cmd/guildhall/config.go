@@ -1,0 +1,92 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"guildhall/internal/pgcluster"
+	"guildhall/internal/postgres"
+)
+
+// config is every setting, from flags or the environment (flags win).
+type config struct {
+	Addr        string
+	DatabaseURL string
+	DataDir     string
+	TrustProxy  bool
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// dbFlags registers the flags every command that reaches the database shares.
+func dbFlags(fs *flag.FlagSet, c *config) {
+	fs.StringVar(&c.DatabaseURL, "database-url", os.Getenv("DATABASE_URL"), "PostgreSQL URL; empty runs a private cluster in --data-dir")
+	fs.StringVar(&c.DataDir, "data-dir", envOr("GUILDHALL_DATA_DIR", ".guildhall"), "where the private PostgreSQL cluster and generated secrets live")
+}
+
+func newFlagSet(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	return fs
+}
+
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return fmt.Errorf("%s: %w", fs.Name(), err)
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%s: unexpected argument %q", fs.Name(), fs.Arg(0))
+	}
+	return nil
+}
+
+// openDatabase connects to DatabaseURL, or starts the private cluster when it
+// is empty, and applies pending migrations. close stops whatever it started.
+func openDatabase(ctx context.Context, c config, logger *slog.Logger) (db *postgres.DB, close func(), err error) {
+	url := c.DatabaseURL
+	stopCluster := func() {}
+	if url == "" {
+		dir, err := filepath.Abs(c.DataDir)
+		if err != nil {
+			return nil, nil, err
+		}
+		if _, err := pgcluster.FindBinDir(); err != nil {
+			return nil, nil, err
+		}
+		cluster, err := pgcluster.Start(ctx, dir, "guildhall", logger)
+		if err != nil {
+			return nil, nil, fmt.Errorf("start private PostgreSQL in %s: %w", dir, err)
+		}
+		stopCluster = func() {
+			if err := cluster.Stop(); err != nil {
+				logger.Error("stop private PostgreSQL", "err", err)
+			}
+		}
+		url = cluster.URL("guildhall")
+	}
+	db, err = postgres.Open(ctx, url)
+	if err != nil {
+		stopCluster()
+		return nil, nil, err
+	}
+	n, err := postgres.Migrate(ctx, db.DB.DB)
+	if err != nil {
+		db.Close()
+		stopCluster()
+		return nil, nil, err
+	}
+	if n > 0 {
+		logger.Info("applied migrations", "count", n)
+	}
+	return db, func() { db.Close(); stopCluster() }, nil
+}

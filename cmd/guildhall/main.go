@@ -1,0 +1,62 @@
+// Command guildhall serves the Guildhall groups server and manages it:
+//
+//	guildhall serve                     serve the dashboard and the API
+//	guildhall migrate                   apply pending migrations and exit
+//	guildhall user add --email E ...    create an account
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "guildhall:", err)
+		os.Exit(1)
+	}
+}
+
+const usage = `usage:
+  guildhall serve   [--addr A] [--database-url U] [--data-dir D]
+  guildhall migrate [--database-url U] [--data-dir D]
+  guildhall user add --email E --name N (--password P | --password-stdin) [--site-admin] [--private-profile]
+  guildhall token create --email E --name N [--elevated]`
+
+// run dispatches a subcommand; it is main without the process exits.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return errors.New("no command given\n" + usage)
+	}
+	logger := slog.New(slog.NewJSONHandler(stderr, nil))
+	switch args[0] {
+	case "serve":
+		return serve(ctx, args[1:], logger)
+	case "migrate":
+		return migrate(ctx, args[1:], stdout, logger)
+	case "user":
+		if len(args) < 2 || args[1] != "add" {
+			return errors.New("unknown user command\n" + usage)
+		}
+		return userAdd(ctx, args[2:], stdin, stdout, logger)
+	case "token":
+		if len(args) < 2 || args[1] != "create" {
+			return errors.New("unknown token command\n" + usage)
+		}
+		return tokenCreate(ctx, args[2:], stdout, logger)
+	case "help", "-h", "--help":
+		fmt.Fprintln(stdout, usage)
+		return nil
+	default:
+		return fmt.Errorf("unknown command %q\n%s", args[0], usage)
+	}
+}

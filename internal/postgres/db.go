@@ -1,0 +1,92 @@
+// Package postgres implements Guildhall's services over PostgreSQL. Every
+// public method that changes data runs in one transaction and asks the
+// domain's named rules before it decides anything.
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+	"github.com/pressly/goose/v3"
+
+	"guildhall/migrations"
+)
+
+// DB is the connection pool every service shares.
+type DB struct {
+	*sqlx.DB
+	// Now is the clock; tests may replace it.
+	Now func() time.Time
+}
+
+// Open connects to url and checks the connection.
+func Open(ctx context.Context, url string) (*DB, error) {
+	db, err := sqlx.Open("postgres", url)
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(25)
+	db.SetMaxIdleConns(25)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connect to database: %w", err)
+	}
+	return Wrap(db), nil
+}
+
+// Wrap adopts an open handle (tests get theirs from pgtestdb).
+func Wrap(db *sqlx.DB) *DB { return &DB{DB: db, Now: time.Now} }
+
+// Migrate applies every pending migration, each in its own transaction, and
+// returns how many it applied.
+func Migrate(ctx context.Context, db *sql.DB) (int, error) {
+	sub, err := fs.Sub(migrations.FS, ".")
+	if err != nil {
+		return 0, err
+	}
+	p, err := goose.NewProvider(goose.DialectPostgres, db, sub)
+	if err != nil {
+		return 0, fmt.Errorf("migrations: %w", err)
+	}
+	res, err := p.Up(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("apply migrations: %w", err)
+	}
+	return len(res), nil
+}
+
+// inTx runs fn in a transaction and commits when fn returns nil.
+func (db *DB) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
+	tx, err := db.BeginTxx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// uniqueViolation reports whether err is a unique violation of constraint.
+func uniqueViolation(err error, constraint string) bool {
+	var pe *pq.Error
+	return errors.As(err, &pe) && pe.Code == "23505" && (constraint == "" || pe.Constraint == constraint)
+}
+
+// notFound maps sql.ErrNoRows to a domain not-found error.
+func notFound(err error, format string, args ...any) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return guildhallNotFound(format, args...)
+	}
+	return err
+}

@@ -1,0 +1,176 @@
+// Package testapp starts a whole Guildhall server for tests: the real router
+// and middleware over a fresh, migrated PostgreSQL database, listening on a
+// loopback port.
+package testapp
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+
+	"guildhall/internal/guildhall"
+	"guildhall/internal/postgres"
+	"guildhall/internal/testdb"
+	"guildhall/web"
+)
+
+// App is a running server with its database and services.
+type App struct {
+	URL      string
+	DB       *postgres.DB
+	Services *postgres.Services
+	Server   *web.Server
+	logs     *syncBuffer
+}
+
+// Option changes the server's configuration before it starts.
+type Option func(*web.Config)
+
+// New starts a server on a fresh database; it stops when the test ends.
+func New(t testing.TB, opts ...Option) *App {
+	t.Helper()
+	db := postgres.Wrap(testdb.New(t))
+	services := postgres.NewServices(db, guildhall.TestPasswordHasher())
+	logs := &syncBuffer{}
+	cfg := Config(db, services, slog.New(slog.NewJSONHandler(logs, nil)))
+	for _, o := range opts {
+		o(&cfg)
+	}
+	srv := web.New(cfg)
+	ts := httptest.NewServer(srv)
+	t.Cleanup(ts.Close)
+	return &App{URL: ts.URL, DB: db, Services: services, Server: srv, logs: logs}
+}
+
+// Config is the server configuration cmd/guildhall would build over db.
+func Config(db *postgres.DB, s *postgres.Services, logger *slog.Logger) web.Config {
+	return web.Config{
+		Logger:   logger,
+		Accounts: s.Accounts,
+		Sessions: web.NewSessionStore(postgres.NewSessionStore(db)),
+		Ping:     db.PingContext,
+	}
+}
+
+// Logs returns what the server has logged so far.
+func (a *App) Logs() string { return a.logs.String() }
+
+// Password is the password of every account made with Account.
+const Password = "correct horse battery"
+
+// Account creates an account; change it with the options.
+func (a *App) Account(t testing.TB, email, name string, opts ...func(*guildhall.NewAccount)) *guildhall.Account {
+	t.Helper()
+	n := guildhall.NewAccount{Email: email, DisplayName: name, Password: Password, PublicProfile: true}
+	for _, o := range opts {
+		o(&n)
+	}
+	acct, err := a.Services.Accounts.CreateAccount(context.Background(), n)
+	if err != nil {
+		t.Fatalf("create account %s: %v", email, err)
+	}
+	return acct
+}
+
+// SiteAdmin makes the account a site admin.
+func SiteAdmin(n *guildhall.NewAccount) { n.SiteAdmin = true }
+
+// PrivateProfile makes the account's profile private.
+func PrivateProfile(n *guildhall.NewAccount) { n.PublicProfile = false }
+
+// Client is an HTTP client with its own cookie jar that does not follow
+// redirects, so tests see them.
+func (a *App) Client(t testing.TB) *http.Client {
+	t.Helper()
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+// SignedIn returns a client signed in as email.
+func (a *App) SignedIn(t testing.TB, email string) *http.Client {
+	t.Helper()
+	c := a.Client(t)
+	res := a.PostForm(t, c, "/login", url.Values{"email": {email}, "password": {Password}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign in as %s: status %d", email, res.StatusCode)
+	}
+	return c
+}
+
+// PostForm posts a form from the app's own origin, as a browser would.
+func (a *App) PostForm(t testing.TB, c *http.Client, path string, form url.Values) *http.Response {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, a.URL+path, strings.NewReader(form.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", a.URL)
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	return a.Do(t, c, req)
+}
+
+// Get fetches path.
+func (a *App) Get(t testing.TB, c *http.Client, path string) *http.Response {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, a.URL+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a.Do(t, c, req)
+}
+
+// Do sends req and reads the whole body into the response, closing it.
+func (a *App) Do(t testing.TB, c *http.Client, req *http.Request) *http.Response {
+	t.Helper()
+	res, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	buf.ReadFrom(res.Body)
+	res.Body.Close()
+	res.Body = readCloser{bytes.NewReader(buf.Bytes())}
+	return res
+}
+
+// Body returns the response body as text.
+func Body(res *http.Response) string {
+	if rc, ok := res.Body.(readCloser); ok {
+		rc.Seek(0, 0)
+	}
+	var buf bytes.Buffer
+	buf.ReadFrom(res.Body)
+	return buf.String()
+}
+
+type readCloser struct{ *bytes.Reader }
+
+func (readCloser) Close() error { return nil }
+
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}

@@ -1,0 +1,205 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"guildhall/internal/guildhall"
+	"guildhall/templates"
+)
+
+func (s *Server) home(w http.ResponseWriter, r *http.Request) {
+	http.Redirect(w, r, "/groups", http.StatusSeeOther)
+}
+
+func (s *Server) signupPage(w http.ResponseWriter, r *http.Request) {
+	if _, ok := actorFrom(r); ok {
+		http.Redirect(w, r, "/groups", http.StatusSeeOther)
+		return
+	}
+	s.render(w, r, http.StatusOK, templates.Signup(templates.SignupForm{Page: s.page(r, "Create account", "")}))
+}
+
+func (s *Server) signup(w http.ResponseWriter, r *http.Request) {
+	n := guildhall.NewAccount{
+		Email:         r.PostFormValue("email"),
+		DisplayName:   r.PostFormValue("displayName"),
+		Password:      r.PostFormValue("password"),
+		PublicProfile: true,
+	}
+	acct, err := s.Accounts.CreateAccount(r.Context(), n)
+	if errors.Is(err, guildhall.ErrInvalid) {
+		s.render(w, r, http.StatusUnprocessableEntity, templates.Signup(templates.SignupForm{
+			Page: s.page(r, "Create account", ""), Email: n.Email, DisplayName: n.DisplayName,
+			Errors: guildhall.FieldErrors(err)}))
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.signIn(w, r, acct); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.redirect(w, r, "/groups")
+}
+
+func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
+	next := safeNext(r.URL.Query().Get("next"))
+	if _, ok := actorFrom(r); ok {
+		http.Redirect(w, r, next, http.StatusSeeOther)
+		return
+	}
+	s.render(w, r, http.StatusOK, templates.Login(templates.LoginForm{Page: s.page(r, "Sign in", ""), Next: next}))
+}
+
+func (s *Server) login(w http.ResponseWriter, r *http.Request) {
+	email := strings.TrimSpace(r.PostFormValue("email"))
+	next := safeNext(r.PostFormValue("next"))
+	form := templates.LoginForm{Page: s.page(r, "Sign in", ""), Email: email, Next: next}
+	if wait := s.logins.allow(s.clientIP(r), strings.ToLower(email), time.Now()); wait > 0 {
+		w.Header().Set("Retry-After", retryAfter(wait))
+		form.Error = "Too many sign-in attempts. Please wait a minute and try again."
+		s.render(w, r, http.StatusTooManyRequests, templates.Login(form))
+		return
+	}
+	acct, err := s.Accounts.Authenticate(r.Context(), email, r.PostFormValue("password"))
+	if errors.Is(err, guildhall.ErrUnauthenticated) {
+		form.Error = guildhall.Message(err)
+		s.render(w, r, http.StatusUnprocessableEntity, templates.Login(form))
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.signIn(w, r, acct); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.redirect(w, r, next)
+}
+
+// signIn starts a new session for acct, discarding the old token.
+func (s *Server) signIn(w http.ResponseWriter, r *http.Request, acct *guildhall.Account) error {
+	sess, err := s.Sessions.Get(r, sessionName)
+	if err != nil {
+		return err
+	}
+	if err := s.Sessions.Renew(r.Context(), sess); err != nil {
+		return err
+	}
+	sess.Values = map[any]any{keyAccountID: acct.ID}
+	sess.Options = cookieOptions(r, int(sessionLifetime.Seconds()))
+	return sess.Save(r, w)
+}
+
+func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
+	sess, err := s.Sessions.Get(r, sessionName)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	sess.Options = cookieOptions(r, -1)
+	if err := sess.Save(r, w); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.redirect(w, r, "/login")
+}
+
+// safeNext keeps redirects after sign-in on this site.
+func safeNext(next string) string {
+	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return "/groups"
+	}
+	return next
+}
+
+func retryAfter(d time.Duration) string {
+	secs := int(d.Seconds() + 0.999)
+	if secs < 1 {
+		secs = 1
+	}
+	return itoa(secs)
+}
+
+// LoginLimits bounds sign-in attempts per account and per address: a burst,
+// then one more attempt every Every.
+type LoginLimits struct {
+	AccountBurst int
+	AccountEvery time.Duration
+	AddressBurst int
+	AddressEvery time.Duration
+}
+
+func (l LoginLimits) withDefaults() LoginLimits {
+	if l.AccountBurst == 0 {
+		l.AccountBurst, l.AccountEvery = 5, 20*time.Second
+	}
+	if l.AddressBurst == 0 {
+		l.AddressBurst, l.AddressEvery = 30, 2*time.Second
+	}
+	return l
+}
+
+type limiterEntry struct {
+	lim  *rate.Limiter
+	seen time.Time
+}
+
+// loginLimiter keeps a token bucket per account and per address.
+type loginLimiter struct {
+	limits LoginLimits
+	mu     sync.Mutex
+	byKey  map[string]*limiterEntry
+}
+
+func newLoginLimiter(l LoginLimits) *loginLimiter {
+	return &loginLimiter{limits: l.withDefaults(), byKey: map[string]*limiterEntry{}}
+}
+
+// allow takes one attempt from both buckets and returns how long to wait
+// when either is empty (0 means go ahead).
+func (l *loginLimiter) allow(ip, email string, now time.Time) time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var wait time.Duration
+	for _, k := range []struct {
+		key   string
+		burst int
+		every time.Duration
+	}{
+		{"ip:" + ip, l.limits.AddressBurst, l.limits.AddressEvery},
+		{"acct:" + email, l.limits.AccountBurst, l.limits.AccountEvery},
+	} {
+		e := l.byKey[k.key]
+		if e == nil {
+			e = &limiterEntry{lim: rate.NewLimiter(rate.Every(k.every), k.burst)}
+			l.byKey[k.key] = e
+		}
+		e.seen = now
+		if r := e.lim.ReserveN(now, 1); r.DelayFrom(now) > 0 {
+			r.CancelAt(now)
+			wait = max(wait, r.DelayFrom(now))
+		}
+	}
+	return wait
+}
+
+// sweep forgets buckets idle for an hour, so the map stays small.
+func (l *loginLimiter) sweep(now time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for k, e := range l.byKey {
+		if now.Sub(e.seen) > time.Hour {
+			delete(l.byKey, k)
+		}
+	}
+}

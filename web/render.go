@@ -1,0 +1,121 @@
+package web
+
+import (
+	"bytes"
+	"errors"
+	"io/fs"
+	"net/http"
+	"strings"
+
+	"github.com/a-h/templ"
+
+	"guildhall/internal/guildhall"
+	"guildhall/templates"
+)
+
+var errPanic = errors.New("panic while serving the request")
+
+// render writes c with status, rendering into a buffer first so a failed
+// render is a clean 500 and never half a page.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) {
+	var buf bytes.Buffer
+	if err := c.Render(r.Context(), &buf); err != nil {
+		s.Logger.Error("render", "err", err, "request_id", requestID(r))
+		http.Error(w, "Internal Server Error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// redirect sends the browser to target after a successful form post: 303, or
+// for htmx a full navigation with HX-Redirect.
+func (s *Server) redirect(w http.ResponseWriter, r *http.Request, target string) {
+	if r.Header.Get("HX-Request") == "true" {
+		w.Header().Set("HX-Redirect", target)
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	http.Redirect(w, r, target, http.StatusSeeOther)
+}
+
+// statusOf maps a domain error kind to its HTTP status; the one place that
+// does so.
+func statusOf(err error) int {
+	switch {
+	case errors.Is(err, guildhall.ErrUnauthenticated):
+		return http.StatusUnauthorized
+	case errors.Is(err, guildhall.ErrForbidden):
+		return http.StatusForbidden
+	case errors.Is(err, guildhall.ErrNotFound):
+		return http.StatusNotFound
+	case errors.Is(err, guildhall.ErrConflict), errors.Is(err, guildhall.ErrFailedPrecondition):
+		return http.StatusConflict
+	case errors.Is(err, guildhall.ErrInvalid):
+		return http.StatusBadRequest
+	case errors.Is(err, guildhall.ErrRateLimited):
+		return http.StatusTooManyRequests
+	default:
+		return http.StatusInternalServerError
+	}
+}
+
+// fail answers with the friendly error page for err; only 5xx are logged as
+// errors, with the whole chain.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	status := statusOf(err)
+	if status >= 500 {
+		s.Logger.Error("request failed", "err", err, "request_id", requestID(r), "path", r.URL.Path)
+	}
+	p := templates.ErrorPage{Page: s.page(r, http.StatusText(status), ""), Status: status, Message: guildhall.Message(err)}
+	switch status {
+	case http.StatusNotFound:
+		p.Heading = "Not found"
+		p.Message = "There is nothing here. The page may have moved, or you may not have access to it."
+	case http.StatusForbidden:
+		p.Heading = "Not allowed"
+	case http.StatusUnauthorized:
+		s.toLogin(w, r)
+		return
+	case http.StatusInternalServerError:
+		p.Heading = "Something went wrong"
+		p.Message = "Something went wrong on our side. It has been logged; please try again. Request id: " + requestID(r)
+	default:
+		p.Heading = http.StatusText(status)
+	}
+	s.render(w, r, status, templates.Error(p))
+}
+
+func (s *Server) notFoundPage(w http.ResponseWriter, r *http.Request) {
+	s.fail(w, r, guildhall.ErrNotFound)
+}
+
+// page returns the common frame for the signed-in viewer (or a visitor).
+func (s *Server) page(r *http.Request, title, active string) templates.Page {
+	p := templates.Page{Title: title}
+	if a, ok := actorFrom(r); ok {
+		p.Nav = templates.Nav{Signed: true, DisplayName: a.DisplayName, SiteAdmin: a.SiteAdmin, Active: active,
+			InboxCount: s.inboxCount(r, a)}
+	}
+	return p
+}
+
+// staticHandler serves the embedded files with long cache lifetimes: every
+// file name that may change carries its version (htmx-2.0.11.min.js).
+func staticHandler(fsys fs.FS) http.Handler {
+	files := http.StripPrefix("/static/", http.FileServerFS(fsys))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/") {
+			http.NotFound(w, r)
+			return
+		}
+		if strings.Contains(r.URL.Path, "/js/") {
+			w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+		} else {
+			w.Header().Set("Cache-Control", "public, max-age=3600")
+		}
+		files.ServeHTTP(w, r)
+	})
+}

@@ -1,0 +1,41 @@
+package web
+
+import (
+	"net/http"
+
+	"guildhall/static"
+)
+
+// routes lists every route of Guildhall in one place.
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+
+	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.HandleFunc("GET /readyz", s.readyz)
+	mux.Handle("GET /static/", staticHandler(static.FS))
+
+	mux.HandleFunc("GET /signup", s.signupPage)
+	mux.HandleFunc("POST /signup", s.signup)
+	mux.HandleFunc("GET /login", s.loginPage)
+	mux.HandleFunc("POST /login", s.login)
+	mux.HandleFunc("POST /logout", s.logout)
+
+	mux.HandleFunc("GET /{$}", s.home)
+	mux.HandleFunc("GET /profile", s.profilePage)
+	mux.HandleFunc("POST /profile", s.saveProfile)
+
+	s.groupRoutes(mux)
+
+	mux.HandleFunc("/", s.notFoundPage)
+	return recordPattern(mux)
+}
+
+// publicPath reports whether path may be served without a session; every
+// other path needs one (deny by default).
+func publicPath(path string) bool {
+	switch path {
+	case "/signup", "/login", "/healthz", "/readyz":
+		return true
+	}
+	return len(path) > len("/static/") && path[:len("/static/")] == "/static/"
+}

@@ -1,0 +1,127 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/gob"
+	"net/http"
+	"time"
+
+	"github.com/gorilla/sessions"
+)
+
+const (
+	sessionName     = "guildhall_session"
+	sessionLifetime = 14 * 24 * time.Hour
+	keyAccountID    = "account_id"
+)
+
+// SessionRows stores session rows keyed by the sha256 of their token
+// (postgres.SessionStore).
+type SessionRows interface {
+	Load(ctx context.Context, tokenHash []byte) (accountID string, data []byte, err error)
+	Save(ctx context.Context, tokenHash []byte, accountID string, data []byte, expiresAt time.Time) error
+	Delete(ctx context.Context, tokenHash []byte) error
+	DeleteExpired(ctx context.Context) (int64, error)
+}
+
+// SessionStore is a gorilla sessions.Store whose cookie carries only a random
+// token; everything else lives in PostgreSQL under the token's sha256.
+type SessionStore struct {
+	rows SessionRows
+}
+
+// NewSessionStore returns the store over rows.
+func NewSessionStore(rows SessionRows) *SessionStore {
+	return &SessionStore{rows: rows}
+}
+
+var _ sessions.Store = (*SessionStore)(nil)
+
+// Get returns the session for this request, cached per request by gorilla.
+func (s *SessionStore) Get(r *http.Request, name string) (*sessions.Session, error) {
+	return sessions.GetRegistry(r).Get(s, name)
+}
+
+// New loads the session named by the request's cookie, or a fresh empty one.
+func (s *SessionStore) New(r *http.Request, name string) (*sessions.Session, error) {
+	sess := sessions.NewSession(s, name)
+	sess.Options = cookieOptions(r, int(sessionLifetime.Seconds()))
+	sess.IsNew = true
+	c, err := r.Cookie(name)
+	if err != nil || c.Value == "" {
+		return sess, nil
+	}
+	_, data, err := s.rows.Load(r.Context(), hashToken(c.Value))
+	if err != nil || data == nil {
+		return sess, err
+	}
+	if len(data) > 0 {
+		if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&sess.Values); err != nil {
+			return sess, nil
+		}
+	}
+	sess.ID = c.Value
+	sess.IsNew = false
+	return sess, nil
+}
+
+// Save stores the session and sets its cookie; a negative MaxAge deletes it.
+func (s *SessionStore) Save(r *http.Request, w http.ResponseWriter, sess *sessions.Session) error {
+	ctx := r.Context()
+	if sess.Options.MaxAge < 0 {
+		if sess.ID != "" {
+			if err := s.rows.Delete(ctx, hashToken(sess.ID)); err != nil {
+				return err
+			}
+		}
+		http.SetCookie(w, sessions.NewCookie(sess.Name(), "", sess.Options))
+		return nil
+	}
+	if sess.ID == "" {
+		sess.ID = rand.Text()
+	}
+	var buf bytes.Buffer
+	if err := gob.NewEncoder(&buf).Encode(sess.Values); err != nil {
+		return err
+	}
+	accountID, _ := sess.Values[keyAccountID].(string)
+	expires := time.Now().Add(time.Duration(sess.Options.MaxAge) * time.Second)
+	if err := s.rows.Save(ctx, hashToken(sess.ID), accountID, buf.Bytes(), expires); err != nil {
+		return err
+	}
+	http.SetCookie(w, sessions.NewCookie(sess.Name(), sess.ID, sess.Options))
+	return nil
+}
+
+// Renew replaces the session's token with a new one, deleting the old row, so
+// a token seen before sign-in is worthless after it.
+func (s *SessionStore) Renew(ctx context.Context, sess *sessions.Session) error {
+	if sess.ID != "" {
+		if err := s.rows.Delete(ctx, hashToken(sess.ID)); err != nil {
+			return err
+		}
+	}
+	sess.ID = ""
+	return nil
+}
+
+func hashToken(token string) []byte {
+	sum := sha256.Sum256([]byte(token))
+	return sum[:]
+}
+
+// cookieOptions are set by hand: gorilla's defaults are not HttpOnly and
+// SameSite=None. Secure follows the request's scheme (TLS directly, or a
+// trusted proxy's X-Forwarded-Proto, see isTLS).
+func cookieOptions(r *http.Request, maxAge int) *sessions.Options {
+	return &sessions.Options{
+		Path:     "/",
+		MaxAge:   maxAge,
+		HttpOnly: true,
+		Secure:   isTLS(r),
+		SameSite: http.SameSiteLaxMode,
+	}
+}
