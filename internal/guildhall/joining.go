@@ -1,0 +1,124 @@
+package guildhall
+
+import (
+	"context"
+	"time"
+)
+
+// Limits on joining.
+const (
+	MaxQuestions      = 5
+	MaxQuestionLength = 200
+	MaxAnswerLength   = 1000
+	MaxBulk           = 100
+)
+
+// Member is one member of a group.
+type Member struct {
+	GroupID     string    `db:"group_id"`
+	AccountID   string    `db:"account_id"`
+	DisplayName string    `db:"display_name"`
+	Email       string    `db:"email"`
+	Role        Role      `db:"role"`
+	JoinedAt    time.Time `db:"joined_at"`
+}
+
+// Question is a membership question of a private group.
+type Question struct {
+	ID       string `db:"id" json:"id"`
+	GroupID  string `db:"group_id" json:"-"`
+	Position int    `db:"position" json:"position"`
+	Text     string `db:"text" json:"text"`
+	Required bool   `db:"required" json:"required"`
+}
+
+// QuestionInput is one question as an admin writes it.
+type QuestionInput struct {
+	Text     string
+	Required bool
+}
+
+// Answer is a requester's answer to one question.
+type Answer struct {
+	QuestionID string `json:"questionId"`
+	// Question is the question's text when it was answered.
+	Question string `json:"question"`
+	Text     string `json:"text"`
+}
+
+// JoinRequest is a member's request to join a private group.
+type JoinRequest struct {
+	ID              string     `db:"id"`
+	GroupID         string     `db:"group_id"`
+	GroupName       string     `db:"group_name"`
+	GroupSlug       string     `db:"group_slug"`
+	AccountID       string     `db:"account_id"`
+	DisplayName     string     `db:"display_name"`
+	Status          Status     `db:"status"`
+	RejectionReason string     `db:"rejection_reason"`
+	Answers         []Answer   `db:"-"`
+	CreatedAt       time.Time  `db:"created_at"`
+	DecidedAt       *time.Time `db:"decided_at"`
+	DecidedBy       *string    `db:"decided_by"`
+}
+
+// JoinResult is what a join did: Member when the actor joined at once,
+// Request when a request now waits.
+type JoinResult struct {
+	Member  *Member
+	Request *JoinRequest
+}
+
+// PrivacyPreview says what a privacy change would do to pending requests.
+type PrivacyPreview struct {
+	From, To  Privacy
+	Pending   int
+	Approvals int // PRIVATE → PUBLIC approves every pending request
+	Rejects   int // PRIVATE → SECRET rejects every pending request
+}
+
+// EffectOfPrivacyChange returns what changing from → to does with n pending
+// join requests.
+func EffectOfPrivacyChange(from, to Privacy, n int) PrivacyPreview {
+	p := PrivacyPreview{From: from, To: to, Pending: n}
+	if from == Private && to == Public {
+		p.Approvals = n
+	}
+	if from == Private && to == Secret {
+		p.Rejects = n
+	}
+	return p
+}
+
+// MemberRejection is one join request to reject, by requester.
+type MemberRejection struct {
+	AccountID string
+	Reason    string
+}
+
+// MembershipService covers joining, join requests, members and roles. Every
+// method decides its permissions with the rules in rules.go; groupID is the
+// group's id.
+type MembershipService interface {
+	// Join joins a public group at once or sends a request to a private one.
+	Join(ctx context.Context, actor Actor, groupID string, answers []Answer) (*JoinResult, error)
+	Leave(ctx context.Context, actor Actor, groupID string) error
+	// CancelJoinRequest cancels the actor's own pending request.
+	CancelJoinRequest(ctx context.Context, actor Actor, groupID string) (*JoinRequest, error)
+	ListJoinRequests(ctx context.Context, actor Actor, groupID string, q RequestQuery) (*Page[JoinRequest], error)
+	// MyJoinRequests lists the actor's own requests across groups.
+	MyJoinRequests(ctx context.Context, actor Actor, q RequestQuery) (*Page[JoinRequest], error)
+	// Inbox lists pending requests of every group the actor may decide, oldest first.
+	Inbox(ctx context.Context, actor Actor, limit, offset int) (*Page[JoinRequest], error)
+	InboxCount(ctx context.Context, actor Actor) (int, error)
+	ApproveJoinRequests(ctx context.Context, actor Actor, groupID string, accountIDs []string) ([]BulkResult[JoinRequest], error)
+	RejectJoinRequests(ctx context.Context, actor Actor, groupID string, rejections []MemberRejection) ([]BulkResult[JoinRequest], error)
+	ListMembers(ctx context.Context, actor Actor, groupID string, limit, offset int) (*Page[Member], error)
+	// AddMembers adds site members directly (by account id).
+	AddMembers(ctx context.Context, actor Actor, groupID string, accountIDs []string) ([]BulkResult[Member], error)
+	RemoveMember(ctx context.Context, actor Actor, groupID, accountID string) error
+	SetRole(ctx context.Context, actor Actor, groupID string, accountIDs []string, role Role) ([]BulkResult[Member], error)
+	Questions(ctx context.Context, actor Actor, groupID string) ([]Question, error)
+	SetQuestions(ctx context.Context, actor Actor, groupID string, qs []QuestionInput) ([]Question, error)
+	PreviewPrivacyChange(ctx context.Context, actor Actor, groupID string, to Privacy) (*PrivacyPreview, error)
+}

@@ -1,0 +1,113 @@
+package guildhall
+
+// The permission rules. Each is named, decided here and nowhere else: the
+// services ask them before changing anything, and the pages ask the same
+// rules to choose which buttons to show. role is the actor's role in the
+// group (RoleNone when not a member).
+
+// CanSeeGroup: public and private groups are visible to every site member; a
+// secret group only to its members and site admins.
+func CanSeeGroup(a Actor, g *Group, role Role) bool {
+	return a.IsSiteAdmin() || g.Privacy != Secret || role != RoleNone
+}
+
+// CanManageGroup (update, delete, settings): site admins and group admins.
+func CanManageGroup(a Actor, g *Group, role Role) bool {
+	return a.IsSiteAdmin() || role == RoleAdmin
+}
+
+// CreationMode is what a create by an actor does under the site's policy.
+type CreationMode int
+
+// The creation modes.
+const (
+	CreationRefused CreationMode = iota
+	CreationDirect
+	CreationNeedsApproval
+)
+
+// HowCanCreateGroup decides what a create does: site admins (and elevated
+// callers) always create directly; members follow the policy.
+func HowCanCreateGroup(a Actor, p CreationPolicy) CreationMode {
+	if a.IsSiteAdmin() {
+		return CreationDirect
+	}
+	switch p {
+	case AllMembers:
+		return CreationDirect
+	case MembersWithApproval:
+		return CreationNeedsApproval
+	}
+	return CreationRefused
+}
+
+// CanCreateOrRequestGroup decides whether "New group" is offered.
+func CanCreateOrRequestGroup(a Actor, p CreationPolicy) bool {
+	return HowCanCreateGroup(a, p) != CreationRefused
+}
+
+// CanAdministerSite (settings, create-request queue, audit log): site admins.
+func CanAdministerSite(a Actor) bool { return a.IsSiteAdmin() }
+
+// CanDecideJoinRequests: site admins, the group's admins, and every member
+// when the group lets members approve.
+func CanDecideJoinRequests(a Actor, g *Group, role Role) bool {
+	return a.IsSiteAdmin() || role == RoleAdmin || (role == RoleMember && g.MembersCanApprove)
+}
+
+// CanAddMembers: site admins and group admins always; in a secret group every
+// member; elsewhere every member when the group lets members invite.
+func CanAddMembers(a Actor, g *Group, role Role) bool {
+	if a.IsSiteAdmin() || role == RoleAdmin {
+		return true
+	}
+	return role == RoleMember && (g.Privacy == Secret || g.MembersCanInvite)
+}
+
+// CanSeeMemberList: admins always; members when the list is shown; others
+// only for a public group whose list is shown. A private group's list is for
+// members only.
+func CanSeeMemberList(a Actor, g *Group, role Role) bool {
+	if a.IsSiteAdmin() || role == RoleAdmin {
+		return true
+	}
+	if !g.ShowMemberList {
+		return false
+	}
+	return role == RoleMember || g.Privacy == Public
+}
+
+// CanManageMembers (promote, demote, remove others): site admins and group admins.
+func CanManageMembers(a Actor, g *Group, role Role) bool {
+	return a.IsSiteAdmin() || role == RoleAdmin
+}
+
+// JoinMode is what "join" does for an actor and a group.
+type JoinMode int
+
+// The join modes.
+const (
+	JoinRefused JoinMode = iota
+	JoinAtOnce
+	JoinByRequest
+)
+
+// HowCanJoin decides what a join does, or why it cannot happen.
+func HowCanJoin(a Actor, g *Group, role Role, hasPendingRequest bool) (JoinMode, error) {
+	if role != RoleNone {
+		return JoinRefused, Conflict("You are already a member of %s.", g.Name)
+	}
+	if !a.PublicProfile {
+		return JoinRefused, Forbidden("Only members with a public profile can join groups. Turn on \"Public profile\" on your profile page (/profile) to join.")
+	}
+	switch g.Privacy {
+	case Public:
+		return JoinAtOnce, nil
+	case Private:
+		if hasPendingRequest {
+			return JoinRefused, Conflict("You already asked to join %s; your request is waiting for a decision.", g.Name)
+		}
+		return JoinByRequest, nil
+	}
+	return JoinRefused, Forbidden("%s is secret: only its members can add you.", g.Name)
+}
