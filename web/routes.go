@@ -24,7 +24,12 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /profile", s.profilePage)
 	mux.HandleFunc("POST /profile", s.saveProfile)
 
-	s.groupRoutes(mux)
+	s.groupRoutes(mux)      // groups.go: directory, new, group page, settings, delete
+	s.adminRoutes(mux)      // admin.go: site settings, create requests, audit, /me/requests
+	s.membershipRoutes(mux) // membership.go: join, leave, members, join requests, inbox
+	if s.API != nil {
+		mux.Handle("/api/v1/", s.API)
+	}
 
 	mux.HandleFunc("/", s.notFoundPage)
 	return recordPattern(mux)

@@ -14,8 +14,15 @@ import (
 
 // Config holds everything the server needs; cmd builds it.
 type Config struct {
-	Logger   *slog.Logger
-	Accounts guildhall.AccountService
+	Logger         *slog.Logger
+	Accounts       guildhall.AccountService
+	Groups         guildhall.GroupService
+	Settings       guildhall.SettingsService
+	CreateRequests guildhall.CreateRequestService
+	Audit          guildhall.AuditService
+	Membership     guildhall.MembershipService
+	// API serves /api/v1/ (the JSON API); nil leaves it out.
+	API      http.Handler
 	Sessions *SessionStore
 	// Ping reports whether the database answers (for /readyz).
 	Ping func(ctx context.Context) error
