@@ -4,6 +4,7 @@ package templates
 
 import (
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -41,3 +42,5 @@ func ariaInvalid(msg string) string {
 	}
 	return "false"
 }
+
+func lower(s string) string { return strings.ToLower(s) }

@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -114,9 +115,12 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 	s.redirect(w, r, "/login")
 }
 
-// safeNext keeps redirects after sign-in on this site.
+// safeNext keeps redirects after sign-in on this site. url.Parse refuses
+// control characters: browsers drop tabs and newlines from a Location, so
+// "/\t/evil.example" would otherwise lead to //evil.example.
 func safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	if _, err := url.Parse(next); err != nil ||
+		next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
 		return "/groups"
 	}
 	return next

@@ -24,6 +24,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c te
 		http.Error(w, "Internal Server Error", http.StatusInternalServerError)
 		return
 	}
+	s.clearFlash(w, r)
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
@@ -94,7 +95,7 @@ func (s *Server) notFoundPage(w http.ResponseWriter, r *http.Request) {
 
 // page returns the common frame for the signed-in viewer (or a visitor).
 func (s *Server) page(r *http.Request, title, active string) templates.Page {
-	p := templates.Page{Title: title}
+	p := templates.Page{Title: title, Flash: s.flash(r)}
 	if a, ok := actorFrom(r); ok {
 		p.Nav = templates.Nav{Signed: true, DisplayName: a.DisplayName, SiteAdmin: a.SiteAdmin, Active: active,
 			InboxCount: s.inboxCount(r, a)}
@@ -118,4 +119,41 @@ func staticHandler(fsys fs.FS) http.Handler {
 		}
 		files.ServeHTTP(w, r)
 	})
+}
+
+// setFlash keeps msg in the session for the next page the viewer sees (after
+// a redirect).
+func (s *Server) setFlash(w http.ResponseWriter, r *http.Request, msg string) {
+	sess, err := s.Sessions.Get(r, sessionName)
+	if err != nil || sess.ID == "" {
+		return
+	}
+	sess.Values[keyFlash] = msg
+	if err := sess.Save(r, w); err != nil {
+		s.Logger.Error("save flash", "err", err, "request_id", requestID(r))
+	}
+}
+
+// flash is the message waiting in the session, if any.
+func (s *Server) flash(r *http.Request) string {
+	sess, err := s.Sessions.Get(r, sessionName)
+	if err != nil {
+		return ""
+	}
+	msg, _ := sess.Values[keyFlash].(string)
+	return msg
+}
+
+// clearFlash drops a shown flash message from the session.
+func (s *Server) clearFlash(w http.ResponseWriter, r *http.Request) {
+	sess, err := s.Sessions.Get(r, sessionName)
+	if err != nil || sess.ID == "" {
+		return
+	}
+	if _, ok := sess.Values[keyFlash]; ok {
+		delete(sess.Values, keyFlash)
+		if err := sess.Save(r, w); err != nil {
+			s.Logger.Error("clear flash", "err", err, "request_id", requestID(r))
+		}
+	}
 }

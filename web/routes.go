@@ -42,5 +42,5 @@ func publicPath(path string) bool {
 	case "/signup", "/login", "/healthz", "/readyz":
 		return true
 	}
-	return len(path) > len("/static/") && path[:len("/static/")] == "/static/"
+	return len(path) > len("/static/") && path[:len("/static/")] == "/static/" || len(path) >= len("/api/") && path[:len("/api/")] == "/api/"
 }

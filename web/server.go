@@ -9,7 +9,7 @@ import (
 	"net/http"
 	"time"
 
-		"guildhall/internal/guildhall"
+	"guildhall/internal/guildhall"
 )
 
 // Config holds everything the server needs; cmd builds it.

@@ -16,6 +16,7 @@ const (
 	sessionName     = "guildhall_session"
 	sessionLifetime = 14 * 24 * time.Hour
 	keyAccountID    = "account_id"
+	keyFlash        = "flash"
 )
 
 // SessionRows stores session rows keyed by the sha256 of their token

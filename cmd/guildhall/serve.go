@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"guildhall/internal/app"
 	"guildhall/internal/guildhall"
 	"guildhall/internal/postgres"
 	"guildhall/web"
@@ -35,8 +36,9 @@ func serve(ctx context.Context, args []string, logger *slog.Logger) error {
 	if n, err := services.Accounts.CountAccounts(ctx); err == nil && n == 0 {
 		logger.Info("no accounts yet; create the first site admin with: " + firstAdminHint(c))
 	}
-	srv := web.New(web.Config{Logger: logger, Accounts: services.Accounts, Ping: db.PingContext,
-		Sessions: web.NewSessionStore(postgres.NewSessionStore(db)), TrustProxy: c.TrustProxy})
+	cfg := app.WebConfig(db, services, logger)
+	cfg.TrustProxy = c.TrustProxy
+	srv := web.New(cfg)
 
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {

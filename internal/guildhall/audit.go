@@ -111,6 +111,9 @@ func (e AuditEntry) Sentence() string {
 	case ActionJoinRequestRejected:
 		return fmt.Sprintf("%s rejected %s's request to join %s%s%s", who, subject, what, reason, cause)
 	case ActionJoinRequestCanceled:
+		if subject != "" && subject != who {
+			return fmt.Sprintf("%s's request to join %s was canceled%s", subject, what, cause)
+		}
 		return fmt.Sprintf("%s canceled their request to join %s", who, what)
 	case ActionMemberJoined:
 		return fmt.Sprintf("%s joined %s", who, what)

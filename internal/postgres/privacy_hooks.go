@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/jmoiron/sqlx"
 
@@ -10,14 +11,66 @@ import (
 
 // onPrivacyChange runs inside UpdateGroup's transaction, with the group row
 // locked, after the privacy moved from before.Privacy to after.Privacy:
-// PRIVATE → PUBLIC approves every pending join request, PRIVATE → SECRET
-// rejects them. (Filled in by the joining work.)
+// PRIVATE → PUBLIC approves every pending join request and adds its
+// requester, PRIVATE → SECRET rejects them; any other change leaves them
+// alone. after.MembersCount is updated to the members the change added.
+//
+// A join that arrived before the change waited for nothing and is pending
+// here; one that arrives after waits for the group lock and then sees the
+// new privacy. So no request is left pending in a group that no longer
+// takes requests.
 func onPrivacyChange(ctx context.Context, tx *sqlx.Tx, actor guildhall.Actor, before, after *guildhall.Group) error {
+	if before.Privacy != guildhall.Private || after.Privacy == guildhall.Private {
+		return nil
+	}
+	switch after.Privacy {
+	case guildhall.Public:
+		if _, err := endPendingJoinRequests(ctx, tx, actor, after, guildhall.Approved,
+			guildhall.ActionJoinRequestApproved, "privacy changed to Public"); err != nil {
+			return err
+		}
+		return syncMembersCount(ctx, tx, after)
+	case guildhall.Secret:
+		_, err := endPendingJoinRequests(ctx, tx, actor, after, guildhall.Rejected,
+			guildhall.ActionJoinRequestRejected, "privacy changed to Secret")
+		return err
+	}
 	return nil
 }
 
-// onGroupDeleted runs inside DeleteGroup's transaction: it ends the group's
-// pending join requests. (Filled in by the joining work.)
+// onGroupDeleted runs inside DeleteGroup's transaction: it cancels the
+// group's pending join requests.
 func onGroupDeleted(ctx context.Context, tx *sqlx.Tx, actor guildhall.Actor, g *guildhall.Group) error {
-	return nil
+	_, err := endPendingJoinRequests(ctx, tx, actor, g, guildhall.Canceled,
+		guildhall.ActionJoinRequestCanceled, "group deleted")
+	return err
+}
+
+// endPendingJoinRequests moves every pending join request of g to status in
+// one statement: the requests, the members an approval adds and one audit
+// row per request, set-based rather than a query per request. It returns
+// how many requests it ended. The caller holds the group lock and brings
+// members_count up to date.
+func endPendingJoinRequests(ctx context.Context, tx *sqlx.Tx, actor guildhall.Actor, g *guildhall.Group, status guildhall.Status, action, cause string) (int64, error) {
+	res, err := tx.ExecContext(ctx, `
+		WITH ended AS (
+			UPDATE join_requests
+			SET status = $2::text, decided_at = now(), decided_by = NULLIF($3, '')::uuid
+			WHERE group_id = $1 AND status = 'PENDING'
+			RETURNING id, account_id
+		), added AS (
+			INSERT INTO group_members (group_id, account_id, role)
+			SELECT $1, account_id, 'MEMBER' FROM ended WHERE $2::text = 'APPROVED'
+			ON CONFLICT (group_id, account_id) DO NOTHING
+		)
+		INSERT INTO audit_log (actor_id, actor_name, action, target_type, target_id, target_name, before, after)
+		SELECT NULLIF($3, '')::uuid, $4, $5, $6, e.id::text, $7,
+			jsonb_build_object('status', 'PENDING'),
+			jsonb_build_object('status', $2::text, 'subject', a.display_name, 'cause', $8::text)
+		FROM ended e JOIN accounts a ON a.id = e.account_id`,
+		g.ID, status, actor.ID, actorName(actor), action, guildhall.TargetJoinRequest, g.Name, cause)
+	if err != nil {
+		return 0, fmt.Errorf("end pending join requests: %w", err)
+	}
+	return res.RowsAffected()
 }

@@ -4,12 +4,24 @@ import "guildhall/internal/guildhall"
 
 // Services bundles every service over one database.
 type Services struct {
-	Accounts *AccountService
+	Accounts       *AccountService
+	Groups         *GroupService
+	Settings       *SettingsService
+	CreateRequests *CreateRequestService
+	Audit          *AuditService
+	Membership     *MembershipService
+	Tokens         *TokenService
 }
 
 // NewServices builds every service over db.
 func NewServices(db *DB, hasher *guildhall.PasswordHasher) *Services {
 	return &Services{
-		Accounts: NewAccountService(db, hasher),
+		Accounts:       NewAccountService(db, hasher),
+		Groups:         NewGroupService(db),
+		Settings:       NewSettingsService(db),
+		CreateRequests: NewCreateRequestService(db),
+		Audit:          NewAuditService(db),
+		Membership:     NewMembershipService(db),
+		Tokens:         NewTokenService(db),
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"sync"
 	"testing"
 
+	"guildhall/internal/app"
 	"guildhall/internal/guildhall"
 	"guildhall/internal/postgres"
 	"guildhall/internal/testdb"
@@ -39,7 +40,7 @@ func New(t testing.TB, opts ...Option) *App {
 	db := postgres.Wrap(testdb.New(t))
 	services := postgres.NewServices(db, guildhall.TestPasswordHasher())
 	logs := &syncBuffer{}
-	cfg := Config(db, services, slog.New(slog.NewJSONHandler(logs, nil)))
+	cfg := app.WebConfig(db, services, slog.New(slog.NewJSONHandler(logs, nil)))
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -47,16 +48,6 @@ func New(t testing.TB, opts ...Option) *App {
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
 	return &App{URL: ts.URL, DB: db, Services: services, Server: srv, logs: logs}
-}
-
-// Config is the server configuration cmd/guildhall would build over db.
-func Config(db *postgres.DB, s *postgres.Services, logger *slog.Logger) web.Config {
-	return web.Config{
-		Logger:   logger,
-		Accounts: s.Accounts,
-		Sessions: web.NewSessionStore(postgres.NewSessionStore(db)),
-		Ping:     db.PingContext,
-	}
 }
 
 // Logs returns what the server has logged so far.

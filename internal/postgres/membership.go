@@ -1,0 +1,274 @@
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/jmoiron/sqlx"
+
+	"guildhall/internal/guildhall"
+)
+
+// MembershipService implements guildhall.MembershipService: joining, join
+// requests, members, roles and membership questions.
+//
+// Every change locks the group row FOR UPDATE before it decides anything, so
+// all changes to one group's members and requests (and UpdateGroup's privacy
+// change, which holds the same lock) happen one after the other: the role,
+// the privacy and the admin count a change decides on are the ones it writes
+// against. Locks are always taken group first, then request or member rows,
+// so two changes never wait on each other in a circle.
+type MembershipService struct{ db *DB }
+
+// NewMembershipService returns the membership service.
+func NewMembershipService(db *DB) *MembershipService { return &MembershipService{db: db} }
+
+var _ guildhall.MembershipService = (*MembershipService)(nil)
+
+// memberColumns are the columns of guildhall.Member, from group_members m
+// joined to the member's account a.
+const memberColumns = `m.group_id, m.account_id, a.display_name, a.email, m.role, m.joined_at`
+
+// joinRequestColumns are the columns of joinRequestRow, from join_requests r
+// joined to its group g and the requester's account a.
+const joinRequestColumns = `r.id, r.group_id, g.name AS group_name, g.slug AS group_slug,
+	r.account_id, a.display_name, r.status, r.rejection_reason, r.answers,
+	r.created_at, r.decided_at, r.decided_by`
+
+// joinRequestFrom joins what joinRequestColumns reads; r may be a CTE.
+const joinRequestFrom = `
+	JOIN groups g ON g.id = r.group_id
+	JOIN accounts a ON a.id = r.account_id`
+
+// joinRequestRow is a join request as scanned, answers still JSON.
+type joinRequestRow struct {
+	guildhall.JoinRequest
+	AnswersJSON []byte `db:"answers"`
+}
+
+// request decodes the answers and returns the domain value.
+func (r *joinRequestRow) request() (*guildhall.JoinRequest, error) {
+	out := r.JoinRequest
+	out.Answers = []guildhall.Answer{}
+	if len(r.AnswersJSON) > 0 {
+		if err := json.Unmarshal(r.AnswersJSON, &out.Answers); err != nil {
+			return nil, fmt.Errorf("decode answers of join request %s: %w", r.ID, err)
+		}
+	}
+	return &out, nil
+}
+
+// joinRequests decodes scanned rows.
+func joinRequests(rows []joinRequestRow) ([]guildhall.JoinRequest, error) {
+	out := make([]guildhall.JoinRequest, 0, len(rows))
+	for i := range rows {
+		r, err := rows[i].request()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *r)
+	}
+	return out, nil
+}
+
+// groupForActor reads the live group id and actor's role in it. With lock
+// it locks the group row FOR UPDATE first and reads the role in a second
+// statement, so that the role is read after the lock is granted and is the
+// one the change will see (a statement that waited for the lock would
+// otherwise pair the new group row with the member row of its old snapshot).
+// A group actor may not see (guildhall.CanSeeGroup) is not found, with the
+// same answer as an unknown id.
+func groupForActor(ctx context.Context, q sqlx.QueryerContext, actor guildhall.Actor, id string, lock bool) (*guildhall.Group, guildhall.Role, error) {
+	if !isUUID(id) {
+		return nil, guildhall.RoleNone, groupNotFound()
+	}
+	query := `SELECT ` + groupColumns + ` FROM groups g WHERE g.id = $1 AND g.deleted_at IS NULL`
+	if lock {
+		query += ` FOR UPDATE`
+	}
+	var g guildhall.Group
+	err := sqlx.GetContext(ctx, q, &g, query, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, guildhall.RoleNone, groupNotFound()
+	}
+	if err != nil {
+		return nil, guildhall.RoleNone, fmt.Errorf("read group: %w", err)
+	}
+	role, err := roleIn(ctx, q, g.ID, actor.ID)
+	if err != nil {
+		return nil, guildhall.RoleNone, err
+	}
+	if !guildhall.CanSeeGroup(actor, &g, role) {
+		return nil, guildhall.RoleNone, groupNotFound()
+	}
+	return &g, role, nil
+}
+
+// roleIn returns accountID's role in group groupID, RoleNone when not a member.
+func roleIn(ctx context.Context, q sqlx.QueryerContext, groupID, accountID string) (guildhall.Role, error) {
+	if accountID == "" {
+		return guildhall.RoleNone, nil
+	}
+	var role guildhall.Role
+	err := sqlx.GetContext(ctx, q, &role, `
+		SELECT role FROM group_members WHERE group_id = $1 AND account_id = $2`, groupID, accountID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return guildhall.RoleNone, nil
+	}
+	if err != nil {
+		return guildhall.RoleNone, fmt.Errorf("read role: %w", err)
+	}
+	return role, nil
+}
+
+// memberOf reads one member of group g, locking the member row when lock is
+// set; someone who is not a member is not found.
+func memberOf(ctx context.Context, q sqlx.QueryerContext, g *guildhall.Group, accountID string, lock bool) (*guildhall.Member, error) {
+	if !isUUID(accountID) {
+		return nil, guildhall.NotFound("This person is not a member of %s.", g.Name)
+	}
+	query := `SELECT ` + memberColumns + `
+		FROM group_members m JOIN accounts a ON a.id = m.account_id
+		WHERE m.group_id = $1 AND m.account_id = $2`
+	if lock {
+		query += ` FOR UPDATE OF m`
+	}
+	var m guildhall.Member
+	err := sqlx.GetContext(ctx, q, &m, query, g.ID, accountID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, guildhall.NotFound("This person is not a member of %s.", g.Name)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read member: %w", err)
+	}
+	return &m, nil
+}
+
+// insertMember adds accountID to group g with role and returns the member;
+// it assumes the caller holds the group lock and checked they are not a
+// member yet (the primary key still turns a duplicate into a conflict).
+func insertMember(ctx context.Context, tx *sqlx.Tx, g *guildhall.Group, accountID string, role guildhall.Role) (*guildhall.Member, error) {
+	var m guildhall.Member
+	err := tx.GetContext(ctx, &m, `
+		WITH m AS (
+			INSERT INTO group_members (group_id, account_id, role) VALUES ($1, $2, $3)
+			RETURNING *
+		)
+		SELECT `+memberColumns+` FROM m JOIN accounts a ON a.id = m.account_id`,
+		g.ID, accountID, role)
+	if uniqueViolation(err, "group_members_pkey") {
+		return nil, guildhall.Conflict("This person is already a member of %s.", g.Name)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("add member: %w", err)
+	}
+	return &m, syncMembersCount(ctx, tx, g)
+}
+
+// deleteMember takes accountID out of group g.
+func deleteMember(ctx context.Context, tx *sqlx.Tx, g *guildhall.Group, accountID string) error {
+	_, err := tx.ExecContext(ctx, `DELETE FROM group_members WHERE group_id = $1 AND account_id = $2`, g.ID, accountID)
+	if err != nil {
+		return fmt.Errorf("remove member: %w", err)
+	}
+	return syncMembersCount(ctx, tx, g)
+}
+
+// syncMembersCount sets the group's members_count to its member rows (and
+// marks it active), and updates g to match. Counting rather than adding one
+// keeps the two equal whatever the path that changed the members; the count
+// runs under the group lock, on the group_members primary key.
+func syncMembersCount(ctx context.Context, tx *sqlx.Tx, g *guildhall.Group) error {
+	err := tx.GetContext(ctx, &g.MembersCount, `
+		UPDATE groups
+		SET members_count = (SELECT count(*) FROM group_members WHERE group_id = $1),
+			last_activity_at = now()
+		WHERE id = $1
+		RETURNING members_count`, g.ID)
+	if err != nil {
+		return fmt.Errorf("count members: %w", err)
+	}
+	return nil
+}
+
+// isLastAdmin reports whether m is the only admin of group g. The caller
+// holds the group lock, so no other change can take an admin away meanwhile.
+func isLastAdmin(ctx context.Context, tx *sqlx.Tx, g *guildhall.Group, m *guildhall.Member) (bool, error) {
+	if m.Role != guildhall.RoleAdmin {
+		return false, nil
+	}
+	var admins int
+	err := tx.GetContext(ctx, &admins, `
+		SELECT count(*) FROM group_members WHERE group_id = $1 AND role = 'ADMIN'`, g.ID)
+	if err != nil {
+		return false, fmt.Errorf("count admins: %w", err)
+	}
+	return admins <= 1, nil
+}
+
+// checkPage fills the default limit and names what is wrong with a page.
+func checkPage(limit, offset int) (int, error) {
+	if limit == 0 {
+		limit = guildhall.DefaultPageSize
+	}
+	var v guildhall.Validator
+	v.Check(limit >= 1 && limit <= guildhall.MaxPageSize, "limit", "Limit must be between 1 and 100.")
+	v.Check(offset >= 0, "offset", "Offset must not be negative.")
+	return limit, v.Err()
+}
+
+// checkBatch refuses more than guildhall.MaxBulk items at once.
+func checkBatch(field string, n int) error {
+	var v guildhall.Validator
+	v.Check(n <= guildhall.MaxBulk, field, "At most 100 at once.")
+	return v.Err()
+}
+
+// eachInTx runs fn for every item in its own transaction, so that one item
+// that fails leaves the others done. Domain errors are the item's result;
+// anything else (the database failing) stops the call.
+func eachInTx[T any](ctx context.Context, db *DB, ids []string, fn func(tx *sqlx.Tx, i int, res *guildhall.BulkResult[T]) error) ([]guildhall.BulkResult[T], error) {
+	results := make([]guildhall.BulkResult[T], 0, len(ids))
+	for i, id := range ids {
+		res := guildhall.BulkResult[T]{ID: id}
+		res.Err = db.inTx(ctx, func(tx *sqlx.Tx) error { return fn(tx, i, &res) })
+		if res.Err != nil && !isDomainError(res.Err) {
+			return nil, res.Err
+		}
+		results = append(results, res)
+	}
+	return results, nil
+}
+
+// memberAudit is the audit record of a change to member subject of group g.
+// Member events are filed under the group whose membership changed, so a
+// group's history is one index range; the person is the subject.
+func memberAudit(actor guildhall.Actor, action string, g *guildhall.Group, subject *guildhall.Member, before, after map[string]any) guildhall.AuditRecord {
+	if after == nil {
+		after = map[string]any{}
+	}
+	after["subject"] = subject.DisplayName
+	after["accountId"] = subject.AccountID
+	return guildhall.AuditRecord{
+		ActorID: actor.ID, ActorName: actorName(actor), Action: action,
+		TargetType: guildhall.TargetMember, TargetID: g.ID, TargetName: g.Name,
+		Before: before, After: after,
+	}
+}
+
+// requestAudit is the audit record of a decision on join request r of group g.
+func requestAudit(actor guildhall.Actor, action string, g *guildhall.Group, r *guildhall.JoinRequest, before guildhall.Status, after map[string]any) guildhall.AuditRecord {
+	if after == nil {
+		after = map[string]any{}
+	}
+	after["status"] = r.Status
+	after["subject"] = r.DisplayName
+	return guildhall.AuditRecord{
+		ActorID: actor.ID, ActorName: actorName(actor), Action: action,
+		TargetType: guildhall.TargetJoinRequest, TargetID: r.ID, TargetName: g.Name,
+		Before: map[string]any{"status": before}, After: after,
+	}
+}

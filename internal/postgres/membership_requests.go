@@ -1,0 +1,245 @@
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/jmoiron/sqlx"
+
+	"guildhall/internal/guildhall"
+)
+
+// errNotDecider is the refusal of someone who may not decide g's requests.
+func errNotDecider(g *guildhall.Group) error {
+	if g.MembersCanApprove {
+		return guildhall.Forbidden("Only the members of %s can decide its join requests.", g.Name)
+	}
+	return guildhall.Forbidden("Only the admins of %s can decide its join requests.", g.Name)
+}
+
+// ListJoinRequests pages a group's join requests, newest first, for those
+// who decide them (guildhall.CanDecideJoinRequests); q.Status filters.
+func (s *MembershipService) ListJoinRequests(ctx context.Context, actor guildhall.Actor, groupID string, q guildhall.RequestQuery) (*guildhall.Page[guildhall.JoinRequest], error) {
+	g, role, err := groupForActor(ctx, s.db, actor, groupID, false)
+	if err != nil {
+		return nil, err
+	}
+	if !guildhall.CanDecideJoinRequests(actor, g, role) {
+		return nil, errNotDecider(g)
+	}
+	if err := validateRequestQuery(&q); err != nil {
+		return nil, err
+	}
+	const filter = `r.group_id = $1 AND ($2::text IS NULL OR r.status = $2)`
+	args := []any{g.ID, nullIfEmpty(string(q.Status))}
+	return s.pageJoinRequests(ctx, filter, `r.created_at DESC, r.id DESC`, args, q.Limit, q.Offset)
+}
+
+// MyJoinRequests pages the actor's own requests across groups, newest
+// first. A request to a group the actor can no longer see (deleted, or
+// turned secret) is left out, like the group itself.
+func (s *MembershipService) MyJoinRequests(ctx context.Context, actor guildhall.Actor, q guildhall.RequestQuery) (*guildhall.Page[guildhall.JoinRequest], error) {
+	if actor.ID == "" {
+		return nil, guildhall.Unauthenticated("Sign in to see your requests.")
+	}
+	if err := validateRequestQuery(&q); err != nil {
+		return nil, err
+	}
+	// The visibility test is guildhall.CanSeeGroup in SQL, as in groupVisible.
+	const filter = `r.account_id = $1 AND ($2::text IS NULL OR r.status = $2)
+		AND g.deleted_at IS NULL
+		AND ($3::boolean OR g.privacy <> 'SECRET'
+			OR EXISTS (SELECT 1 FROM group_members m WHERE m.group_id = g.id AND m.account_id = $1))`
+	args := []any{actor.ID, nullIfEmpty(string(q.Status)), actor.IsSiteAdmin()}
+	return s.pageJoinRequests(ctx, filter, `r.created_at DESC, r.id DESC`, args, q.Limit, q.Offset)
+}
+
+// inboxFilter selects the pending requests of every live group actor $1
+// may decide, $2 telling whether the actor is a site admin: it is
+// guildhall.CanDecideJoinRequests in SQL, so the inbox and its count come
+// from one query each instead of one per group.
+const inboxFilter = `r.status = 'PENDING' AND g.deleted_at IS NULL
+	AND ($2::boolean OR EXISTS (
+		SELECT 1 FROM group_members m
+		WHERE m.group_id = r.group_id AND m.account_id = $1::uuid
+			AND (m.role = 'ADMIN' OR (m.role = 'MEMBER' AND g.members_can_approve))))`
+
+// Inbox pages the pending requests of every group the actor may decide,
+// oldest first: the ones waiting longest come first.
+func (s *MembershipService) Inbox(ctx context.Context, actor guildhall.Actor, limit, offset int) (*guildhall.Page[guildhall.JoinRequest], error) {
+	limit, err := checkPage(limit, offset)
+	if err != nil {
+		return nil, err
+	}
+	args := []any{nullIfEmpty(actor.ID), actor.IsSiteAdmin()}
+	return s.pageJoinRequests(ctx, inboxFilter, `r.created_at, r.id`, args, limit, offset)
+}
+
+// InboxCount counts what Inbox lists.
+func (s *MembershipService) InboxCount(ctx context.Context, actor guildhall.Actor) (int, error) {
+	var n int
+	err := s.db.GetContext(ctx, &n, `SELECT count(*) FROM join_requests r`+joinRequestFrom+` WHERE `+inboxFilter,
+		nullIfEmpty(actor.ID), actor.IsSiteAdmin())
+	if err != nil {
+		return 0, fmt.Errorf("count inbox: %w", err)
+	}
+	return n, nil
+}
+
+// pageJoinRequests counts and reads one page of the join requests that
+// filter selects, in order; filter and order are constants of the callers,
+// never input.
+func (s *MembershipService) pageJoinRequests(ctx context.Context, filter, order string, args []any, limit, offset int) (*guildhall.Page[guildhall.JoinRequest], error) {
+	page := &guildhall.Page[guildhall.JoinRequest]{Offset: offset, Limit: limit}
+	err := s.db.GetContext(ctx, &page.Total, `SELECT count(*) FROM join_requests r`+joinRequestFrom+` WHERE `+filter, args...)
+	if err != nil {
+		return nil, fmt.Errorf("count join requests: %w", err)
+	}
+	n := len(args)
+	var rows []joinRequestRow
+	err = s.db.SelectContext(ctx, &rows, fmt.Sprintf(`
+		SELECT `+joinRequestColumns+`
+		FROM join_requests r`+joinRequestFrom+`
+		WHERE `+filter+`
+		ORDER BY `+order+`
+		LIMIT $%d OFFSET $%d`, n+1, n+2), append(args, limit, offset)...)
+	if err != nil {
+		return nil, fmt.Errorf("list join requests: %w", err)
+	}
+	if page.Items, err = joinRequests(rows); err != nil {
+		return nil, err
+	}
+	return page, nil
+}
+
+// ApproveJoinRequests approves the pending request of each of accountIDs:
+// each requester becomes a member in the same transaction as the decision.
+// Each request is decided in its own transaction, so one that cannot be
+// (not found, already decided) leaves the others decided.
+func (s *MembershipService) ApproveJoinRequests(ctx context.Context, actor guildhall.Actor, groupID string, accountIDs []string) ([]guildhall.BulkResult[guildhall.JoinRequest], error) {
+	if err := checkBatch("memberIds", len(accountIDs)); err != nil {
+		return nil, err
+	}
+	return s.decideEach(ctx, actor, groupID, accountIDs, func(tx *sqlx.Tx, g *guildhall.Group, r *guildhall.JoinRequest, _ int) (*guildhall.JoinRequest, error) {
+		decided, err := finishJoinRequest(ctx, tx, actor, r.ID, guildhall.Approved, "")
+		if err != nil {
+			return nil, err
+		}
+		if _, err := insertMember(ctx, tx, g, r.AccountID, guildhall.RoleMember); err != nil {
+			return nil, err
+		}
+		return decided, writeAudit(ctx, tx, requestAudit(actor, guildhall.ActionJoinRequestApproved, g, decided, r.Status, nil))
+	})
+}
+
+// RejectJoinRequests rejects the pending request of each requester, with a
+// reason the requester sees.
+func (s *MembershipService) RejectJoinRequests(ctx context.Context, actor guildhall.Actor, groupID string, rejections []guildhall.MemberRejection) ([]guildhall.BulkResult[guildhall.JoinRequest], error) {
+	if err := checkBatch("rejections", len(rejections)); err != nil {
+		return nil, err
+	}
+	var v guildhall.Validator
+	ids := make([]string, len(rejections))
+	reasons := make([]string, len(rejections))
+	for i, rj := range rejections {
+		ids[i], reasons[i] = rj.AccountID, strings.TrimSpace(rj.Reason)
+		guildhall.ValidateReason(&v, fmt.Sprintf("rejections[%d].reason", i), reasons[i])
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	return s.decideEach(ctx, actor, groupID, ids, func(tx *sqlx.Tx, g *guildhall.Group, r *guildhall.JoinRequest, i int) (*guildhall.JoinRequest, error) {
+		decided, err := finishJoinRequest(ctx, tx, actor, r.ID, guildhall.Rejected, reasons[i])
+		if err != nil {
+			return nil, err
+		}
+		return decided, writeAudit(ctx, tx, requestAudit(actor, guildhall.ActionJoinRequestRejected, g, decided, r.Status,
+			map[string]any{"reason": decided.RejectionReason}))
+	})
+}
+
+// decideEach checks once that actor may decide the group's requests (the
+// whole call is refused otherwise), then decides the request of each
+// requester in its own transaction: the group row locked first (and the
+// rule asked again on it), then the request row. A request that is no
+// longer pending is left as it is and its item says so.
+func (s *MembershipService) decideEach(ctx context.Context, actor guildhall.Actor, groupID string, accountIDs []string,
+	decide func(tx *sqlx.Tx, g *guildhall.Group, r *guildhall.JoinRequest, i int) (*guildhall.JoinRequest, error),
+) ([]guildhall.BulkResult[guildhall.JoinRequest], error) {
+	g, role, err := groupForActor(ctx, s.db, actor, groupID, false)
+	if err != nil {
+		return nil, err
+	}
+	if !guildhall.CanDecideJoinRequests(actor, g, role) {
+		return nil, errNotDecider(g)
+	}
+	return eachInTx(ctx, s.db, accountIDs, func(tx *sqlx.Tx, i int, res *guildhall.BulkResult[guildhall.JoinRequest]) error {
+		g, role, err := groupForActor(ctx, tx, actor, groupID, true)
+		if err != nil {
+			return err
+		}
+		if !guildhall.CanDecideJoinRequests(actor, g, role) {
+			return errNotDecider(g)
+		}
+		r, err := lockJoinRequest(ctx, tx, g, accountIDs[i])
+		if err != nil {
+			return err
+		}
+		res.Item = r
+		if r.Status != guildhall.Pending {
+			return guildhall.FailedPrecondition("This request was already %s.", strings.ToLower(string(r.Status)))
+		}
+		decided, err := decide(tx, g, r, i)
+		if err != nil {
+			return err
+		}
+		res.Item = decided
+		return nil
+	})
+}
+
+// lockJoinRequest locks the request of accountID to join g: the pending one
+// if there is one, else the latest, so that a decision on a request decided
+// meanwhile is told so rather than not found.
+func lockJoinRequest(ctx context.Context, tx *sqlx.Tx, g *guildhall.Group, accountID string) (*guildhall.JoinRequest, error) {
+	none := guildhall.NotFound("There is no request from this person to join %s.", g.Name)
+	if !isUUID(accountID) {
+		return nil, none
+	}
+	var row joinRequestRow
+	err := tx.GetContext(ctx, &row, `
+		SELECT `+joinRequestColumns+`
+		FROM join_requests r`+joinRequestFrom+`
+		WHERE r.group_id = $1 AND r.account_id = $2
+		ORDER BY r.status = 'PENDING' DESC, r.created_at DESC, r.id DESC
+		LIMIT 1
+		FOR UPDATE OF r`, g.ID, accountID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, none
+	}
+	if err != nil {
+		return nil, fmt.Errorf("lock join request: %w", err)
+	}
+	return row.request()
+}
+
+// finishJoinRequest moves the locked pending request id to status.
+func finishJoinRequest(ctx context.Context, tx *sqlx.Tx, actor guildhall.Actor, id string, status guildhall.Status, reason string) (*guildhall.JoinRequest, error) {
+	var row joinRequestRow
+	err := tx.GetContext(ctx, &row, `
+		WITH r AS (
+			UPDATE join_requests
+			SET status = $2, rejection_reason = $3, decided_at = now(), decided_by = $4
+			WHERE id = $1
+			RETURNING *
+		)
+		SELECT `+joinRequestColumns+` FROM r`+joinRequestFrom,
+		id, status, reason, nullIfEmpty(actor.ID))
+	if err != nil {
+		return nil, fmt.Errorf("decide join request: %w", err)
+	}
+	return row.request()
+}

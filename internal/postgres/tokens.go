@@ -1,0 +1,167 @@
+package postgres
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"guildhall/internal/guildhall"
+)
+
+// TokenService implements guildhall.TokenService.
+type TokenService struct{ db *DB }
+
+// NewTokenService returns the API token service.
+func NewTokenService(db *DB) *TokenService { return &TokenService{db: db} }
+
+var _ guildhall.TokenService = (*TokenService)(nil)
+
+const tokenColumns = `t.id, t.account_id, t.name, t.elevated, t.created_at, t.last_used_at, t.revoked_at`
+
+// lastUsedEvery is how stale last_used_at may get: a token in steady use
+// costs one write a minute, not one per call.
+const lastUsedEvery = time.Minute
+
+// hashToken is what api_tokens.token_hash keeps of a token. The token
+// carries 130 random bits, so a fast hash is enough: nobody can guess one
+// from its hash.
+func hashToken(token string) []byte {
+	sum := sha256.Sum256([]byte(token))
+	return sum[:]
+}
+
+func errTokenNotFound() error { return guildhall.NotFound("Token not found.") }
+
+// CreateToken makes a token for the actor's own account.
+func (s *TokenService) CreateToken(ctx context.Context, actor guildhall.Actor, name string, elevated bool) (string, *guildhall.Token, error) {
+	if actor.ID == "" {
+		return "", nil, guildhall.Unauthenticated("Sign in to make API tokens.")
+	}
+	if elevated && !guildhall.CanCreateElevatedToken(actor) {
+		return "", nil, guildhall.Forbidden("Only site admins can make elevated tokens.")
+	}
+	name, err := guildhall.NormalizeTokenName(name)
+	if err != nil {
+		return "", nil, err
+	}
+	plain := guildhall.TokenPrefix + rand.Text()
+	var t guildhall.Token
+	err = s.db.inTx(ctx, func(tx *sqlx.Tx) error {
+		err := tx.GetContext(ctx, &t, `
+			INSERT INTO api_tokens AS t (account_id, name, token_hash, elevated)
+			VALUES ($1, $2, $3, $4)
+			RETURNING `+tokenColumns, actor.ID, name, hashToken(plain), elevated)
+		if err != nil {
+			return fmt.Errorf("create token: %w", err)
+		}
+		return writeAudit(ctx, tx, guildhall.AuditRecord{
+			ActorID: actor.ID, ActorName: actorName(actor), Action: guildhall.ActionTokenCreated,
+			TargetType: guildhall.TargetToken, TargetID: t.ID, TargetName: t.Name,
+			After: map[string]any{"name": t.Name, "elevated": t.Elevated},
+		})
+	})
+	if err != nil {
+		return "", nil, err
+	}
+	return plain, &t, nil
+}
+
+// ListTokens lists the actor's live tokens, newest first.
+func (s *TokenService) ListTokens(ctx context.Context, actor guildhall.Actor) ([]guildhall.Token, error) {
+	if actor.ID == "" {
+		return nil, guildhall.Unauthenticated("Sign in to see your API tokens.")
+	}
+	tokens := []guildhall.Token{}
+	err := s.db.SelectContext(ctx, &tokens, `
+		SELECT `+tokenColumns+` FROM api_tokens t
+		WHERE t.account_id = $1 AND t.revoked_at IS NULL
+		ORDER BY t.created_at DESC, t.id`, actor.ID)
+	if err != nil {
+		return nil, fmt.Errorf("list tokens: %w", err)
+	}
+	return tokens, nil
+}
+
+// RevokeToken revokes the actor's live token id; anyone else's token, or
+// one already revoked, is not found.
+func (s *TokenService) RevokeToken(ctx context.Context, actor guildhall.Actor, id string) error {
+	if actor.ID == "" {
+		return guildhall.Unauthenticated("Sign in to revoke API tokens.")
+	}
+	if !isUUID(id) {
+		return errTokenNotFound()
+	}
+	return s.db.inTx(ctx, func(tx *sqlx.Tx) error {
+		var t guildhall.Token
+		err := tx.GetContext(ctx, &t, `
+			UPDATE api_tokens AS t SET revoked_at = now()
+			WHERE t.id = $1 AND t.account_id = $2 AND t.revoked_at IS NULL
+			RETURNING `+tokenColumns, id, actor.ID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return errTokenNotFound()
+		}
+		if err != nil {
+			return fmt.Errorf("revoke token: %w", err)
+		}
+		return writeAudit(ctx, tx, guildhall.AuditRecord{
+			ActorID: actor.ID, ActorName: actorName(actor), Action: guildhall.ActionTokenRevoked,
+			TargetType: guildhall.TargetToken, TargetID: t.ID, TargetName: t.Name,
+			Before: map[string]any{"name": t.Name, "elevated": t.Elevated},
+		})
+	})
+}
+
+// Authenticate finds the live token and its account. It answers the same
+// for a token that never existed and one that was revoked.
+func (s *TokenService) Authenticate(ctx context.Context, token string) (guildhall.Actor, error) {
+	refused := guildhall.Unauthenticated("The API token is not valid: it is unknown or was revoked.")
+	if !strings.HasPrefix(token, guildhall.TokenPrefix) || len(token) > 200 {
+		return guildhall.Actor{}, refused
+	}
+	var row struct {
+		guildhall.Account
+		TokenID    string     `db:"token_id"`
+		Elevated   bool       `db:"elevated"`
+		LastUsedAt *time.Time `db:"last_used_at"`
+	}
+	err := s.db.GetContext(ctx, &row, `
+		SELECT `+accountColumnsOf("a")+`, t.id AS token_id, t.elevated, t.last_used_at
+		FROM api_tokens t JOIN accounts a ON a.id = t.account_id
+		WHERE t.token_hash = $1 AND t.revoked_at IS NULL`, hashToken(token))
+	if errors.Is(err, sql.ErrNoRows) {
+		return guildhall.Actor{}, refused
+	}
+	if err != nil {
+		return guildhall.Actor{}, fmt.Errorf("authenticate token: %w", err)
+	}
+	now := s.db.Now()
+	if row.LastUsedAt == nil || now.Sub(*row.LastUsedAt) >= lastUsedEvery {
+		// The guard in WHERE keeps concurrent calls from all writing.
+		_, err := s.db.ExecContext(ctx, `
+			UPDATE api_tokens SET last_used_at = $2
+			WHERE id = $1 AND (last_used_at IS NULL OR last_used_at <= $2::timestamptz - interval '1 minute')`,
+			row.TokenID, now)
+		if err != nil {
+			return guildhall.Actor{}, fmt.Errorf("record token use: %w", err)
+		}
+	}
+	// An elevated token is only as strong as its account: a site admin who
+	// lost the flag keeps a working token, but no longer an elevated one.
+	return guildhall.Actor{Account: row.Account, Elevated: row.Elevated && row.SiteAdmin}, nil
+}
+
+// accountColumnsOf is accountColumns read from accounts aliased alias.
+func accountColumnsOf(alias string) string {
+	cols := strings.Split(accountColumns, ", ")
+	for i, c := range cols {
+		cols[i] = alias + "." + c
+	}
+	return strings.Join(cols, ", ")
+}

@@ -1,0 +1,380 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"guildhall/internal/guildhall"
+)
+
+// The query language of POST /groups/query: the body is decoded strictly
+// into these types (unknown keys refused with their path), then the filter's
+// free-form conditions are checked against filterFields and compiled into a
+// guildhall.GroupQuery. No value ever becomes SQL text here: the postgres
+// service turns each Condition into placeholders.
+
+type groupQueryBody struct {
+	Query *groupQueryJSON `json:"query"`
+}
+
+type groupQueryJSON struct {
+	// Filter maps a field to a value ($eq) or to {"$operator": value}.
+	Filter       groupFilter       `json:"filter,omitempty"`
+	Sort         []sortJSON        `json:"sort,omitempty"`
+	Paging       *pagingJSON       `json:"paging,omitempty"`
+	CursorPaging *cursorPagingJSON `json:"cursorPaging,omitempty"`
+}
+
+type groupFilter map[string]json.RawMessage
+
+type sortJSON struct {
+	FieldName string `json:"fieldName"`
+	Order     string `json:"order,omitempty" enum:"ASC,DESC"`
+}
+
+type pagingJSON struct {
+	Limit  *int `json:"limit,omitempty"`
+	Offset *int `json:"offset,omitempty"`
+}
+
+type cursorPagingJSON struct {
+	Limit *int `json:"limit,omitempty"`
+	// Cursor is metadata.cursors.next or .prev of the previous answer;
+	// absent for the first page.
+	Cursor *string `json:"cursor,omitempty"`
+}
+
+// valueKind is the JSON shape a filter field's values take.
+type valueKind int
+
+const (
+	kindText valueKind = iota
+	kindPrivacy
+	kindCount
+	kindTime
+)
+
+// filterField is one filterable field: its values and operators (api.md).
+type filterField struct {
+	kind valueKind
+	ops  []guildhall.Op
+}
+
+// filterFields is the whitelist of the query language. It must say what
+// guildhall.GroupQuery.Validate accepts; a test holds the two together.
+var filterFields = map[guildhall.GroupField]filterField{
+	guildhall.FieldName:             {kindText, []guildhall.Op{guildhall.OpEq, guildhall.OpNe, guildhall.OpStartsWith, guildhall.OpContains, guildhall.OpIn}},
+	guildhall.FieldPrivacy:          {kindPrivacy, []guildhall.Op{guildhall.OpEq, guildhall.OpNe, guildhall.OpIn}},
+	guildhall.FieldMembersCount:     {kindCount, []guildhall.Op{guildhall.OpEq, guildhall.OpGt, guildhall.OpGte, guildhall.OpLt, guildhall.OpLte}},
+	guildhall.FieldCreatedDate:      {kindTime, []guildhall.Op{guildhall.OpGt, guildhall.OpGte, guildhall.OpLt, guildhall.OpLte}},
+	guildhall.FieldLastActivityDate: {kindTime, []guildhall.Op{guildhall.OpGt, guildhall.OpGte, guildhall.OpLt, guildhall.OpLte}},
+}
+
+// filterFieldNames lists the filterable fields in the order api.md does.
+var filterFieldNames = []guildhall.GroupField{guildhall.FieldName, guildhall.FieldPrivacy,
+	guildhall.FieldMembersCount, guildhall.FieldCreatedDate, guildhall.FieldLastActivityDate}
+
+// Cursors given out carry the direction they lead in, so a caller only
+// passes them back: guildhall.GroupQuery wants Backward beside Cursor.
+const (
+	cursorNext = "n."
+	cursorPrev = "p."
+)
+
+// groupQuery is a parsed query and how the caller wants it paged.
+type groupQuery struct {
+	guildhall.GroupQuery
+	cursorPaging bool
+}
+
+// parseGroupQuery reads the body of POST /groups/query. Whatever it returns
+// without an error passes guildhall.GroupQuery.Validate.
+func parseGroupQuery(body []byte) (*groupQuery, error) {
+	var in groupQueryBody
+	if err := unmarshalStrict(body, &in); err != nil {
+		return nil, err
+	}
+	out := &groupQuery{}
+	if in.Query == nil {
+		in.Query = &groupQueryJSON{}
+	}
+	var v guildhall.Validator
+	out.Conditions = parseFilter(in.Query.Filter, &v)
+	out.Sort = parseSort(in.Query.Sort, guildhall.Sortable, &v)
+	switch p, c := in.Query.Paging, in.Query.CursorPaging; {
+	case p != nil && c != nil:
+		v.Add("query", "Use paging or cursorPaging, not both.")
+	case c != nil:
+		out.cursorPaging = true
+		out.Limit = parseLimit(c.Limit, "query.cursorPaging.limit", &v)
+		if c.Cursor != nil && *c.Cursor != "" {
+			rest, next := strings.CutPrefix(*c.Cursor, cursorNext)
+			if !next {
+				rest, _ = strings.CutPrefix(*c.Cursor, cursorPrev)
+			}
+			if rest == "" || rest == *c.Cursor {
+				v.Add("query.cursorPaging.cursor", "The cursor is not one this server gave out.")
+			}
+			out.Cursor, out.Backward = rest, !next
+		}
+	case p != nil:
+		out.Limit = parseLimit(p.Limit, "query.paging.limit", &v)
+		if p.Offset != nil {
+			out.Offset = *p.Offset
+			v.Check(out.Offset >= 0, "query.paging.offset", "Offset must not be negative.")
+		}
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	// The domain's own check has the last word.
+	if err := out.Validate("query."); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// parseLimit checks a page size the caller gave; 0 takes the default.
+func parseLimit(limit *int, field string, v *guildhall.Validator) int {
+	if limit == nil {
+		return 0
+	}
+	v.Check(*limit >= 1 && *limit <= guildhall.MaxPageSize, field, "Limit must be between 1 and 100.")
+	return *limit
+}
+
+// parseSort reads a sort over one of the fields allowed.
+func parseSort(sort []sortJSON, allowed []guildhall.GroupField, v *guildhall.Validator) guildhall.Sort {
+	if len(sort) == 0 {
+		return guildhall.Sort{}
+	}
+	if len(sort) > 1 {
+		v.Add("query.sort", "Sort by one field.")
+		return guildhall.Sort{}
+	}
+	s := sort[0]
+	field := guildhall.GroupField(s.FieldName)
+	if !slices.Contains(allowed, field) {
+		v.Add("query.sort[0].fieldName", fmt.Sprintf("Cannot sort by %q; sort by %s.", s.FieldName, orList(allowed)))
+		return guildhall.Sort{}
+	}
+	var desc bool
+	switch strings.ToUpper(s.Order) {
+	case "", "ASC":
+	case "DESC":
+		desc = true
+	default:
+		v.Add("query.sort[0].order", "Order must be ASC or DESC.")
+	}
+	return guildhall.Sort{Field: field, Desc: desc}
+}
+
+// parseFilter turns the filter into conditions, in a stable order.
+func parseFilter(filter groupFilter, v *guildhall.Validator) []guildhall.Condition {
+	keys := make([]string, 0, len(filter))
+	for k := range filter {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	var conds []guildhall.Condition
+	for _, key := range keys {
+		field := guildhall.GroupField(key)
+		spec, known := filterFields[field]
+		name := "query.filter." + key
+		if !known {
+			v.Add(name, fmt.Sprintf("Unknown field; filter on %s.", orList(filterFieldNames)))
+			continue
+		}
+		raw := bytes.TrimSpace(filter[key])
+		if len(raw) == 0 || raw[0] != '{' {
+			// A bare value means $eq.
+			if !slices.Contains(spec.ops, guildhall.OpEq) {
+				v.Add(name, fmt.Sprintf("A bare value means $eq, which %s does not take; use %s.", key, opList(spec.ops)))
+				continue
+			}
+			if value, msg := parseValue(raw, spec.kind, guildhall.OpEq); msg != "" {
+				v.Add(name, msg)
+			} else {
+				conds = append(conds, guildhall.Condition{Field: field, Op: guildhall.OpEq, Value: value})
+			}
+			continue
+		}
+		var ops map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &ops); err != nil || len(ops) == 0 {
+			v.Add(name, "Give a value, or an object of at least one operator such as {\"$eq\": …}.")
+			continue
+		}
+		opKeys := make([]string, 0, len(ops))
+		for k := range ops {
+			opKeys = append(opKeys, k)
+		}
+		slices.Sort(opKeys)
+		for _, k := range opKeys {
+			op := guildhall.Op(k)
+			if !slices.Contains(spec.ops, op) {
+				v.Add(name+"."+k, fmt.Sprintf("Unknown operator for %s; use %s.", key, opList(spec.ops)))
+				continue
+			}
+			if value, msg := parseValue(ops[k], spec.kind, op); msg != "" {
+				v.Add(name+"."+k, msg)
+			} else {
+				conds = append(conds, guildhall.Condition{Field: field, Op: op, Value: value})
+			}
+		}
+	}
+	return conds
+}
+
+// parseValue reads the operand of op for a field of kind: one value, or a
+// list of 1 to 100 for $in. It returns a message instead when it cannot.
+func parseValue(raw json.RawMessage, kind valueKind, op guildhall.Op) (any, string) {
+	if op != guildhall.OpIn {
+		return parseOne(raw, kind)
+	}
+	var list []json.RawMessage
+	if err := json.Unmarshal(raw, &list); err != nil || len(list) == 0 || len(list) > guildhall.MaxPageSize {
+		return nil, "$in takes a list of 1 to 100 values."
+	}
+	values := make([]any, len(list))
+	for i, item := range list {
+		value, msg := parseOne(item, kind)
+		if msg != "" {
+			return nil, fmt.Sprintf("Item %d: %s", i, msg)
+		}
+		values[i] = value
+	}
+	return values, ""
+}
+
+// Bounds of the values the database can compare with.
+const (
+	minCount = -1 << 31
+	maxCount = 1<<31 - 1
+)
+
+// parseOne reads one value of kind.
+func parseOne(raw json.RawMessage, kind valueKind) (any, string) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var value any
+	if err := dec.Decode(&value); err != nil {
+		return nil, "The value is not valid JSON."
+	}
+	switch kind {
+	case kindText:
+		s, ok := value.(string)
+		switch {
+		case !ok:
+			return nil, "The value must be a string."
+		case strings.ContainsRune(s, 0):
+			return nil, "The value must not contain NUL characters."
+		case utf8.RuneCountInString(s) > guildhall.MaxGroupNameLength:
+			return nil, "The value must be at most 100 characters (no name is longer)."
+		}
+		return s, ""
+	case kindPrivacy:
+		s, _ := value.(string)
+		if p := guildhall.Privacy(s); p.Valid() {
+			return p, ""
+		}
+		return nil, "The value must be PUBLIC, PRIVATE or SECRET."
+	case kindCount:
+		n, ok := value.(json.Number)
+		i, err := n.Int64()
+		if !ok || err != nil || i < minCount || i > maxCount {
+			return nil, "The value must be a whole number."
+		}
+		return int(i), ""
+	case kindTime:
+		s, _ := value.(string)
+		t, err := time.Parse(time.RFC3339Nano, s)
+		if err != nil {
+			return nil, "The value must be an RFC 3339 time, such as 2025-01-31T09:00:00Z."
+		}
+		return t, ""
+	}
+	return nil, "Unsupported value."
+}
+
+// orList is "a, b or c".
+func orList[T ~string](items []T) string {
+	parts := make([]string, len(items))
+	for i, it := range items {
+		parts[i] = string(it)
+	}
+	if len(parts) < 2 {
+		return strings.Join(parts, "")
+	}
+	return strings.Join(parts[:len(parts)-1], ", ") + " or " + parts[len(parts)-1]
+}
+
+func opList(ops []guildhall.Op) string { return orList(ops) }
+
+// The queries of create and join requests: a status filter, paging, and for
+// create requests a sort that may only say what the list does anyway
+// (newest first).
+
+type joinRequestQueryBody struct {
+	Query *joinRequestQueryJSON `json:"query"`
+}
+
+type joinRequestQueryJSON struct {
+	Filter statusFilter `json:"filter,omitempty"`
+	Paging *pagingJSON  `json:"paging,omitempty"`
+}
+
+type createRequestQueryBody struct {
+	Query *createRequestQueryJSON `json:"query"`
+}
+
+type createRequestQueryJSON struct {
+	Filter statusFilter `json:"filter,omitempty"`
+	Sort   []sortJSON   `json:"sort,omitempty"`
+	Paging *pagingJSON  `json:"paging,omitempty"`
+}
+
+// statusFilter is {"status": "PENDING"} or {"status": {"$eq": "PENDING"}}.
+type statusFilter map[string]json.RawMessage
+
+// parseRequestQuery turns a request query into a guildhall.RequestQuery.
+func parseRequestQuery(filter statusFilter, sort []sortJSON, paging *pagingJSON) (guildhall.RequestQuery, error) {
+	var q guildhall.RequestQuery
+	var v guildhall.Validator
+	for key, raw := range filter {
+		if key != "status" {
+			v.Add("query.filter."+key, "Unknown field; filter on status.")
+			continue
+		}
+		raw = bytes.TrimSpace(raw)
+		if len(raw) > 0 && raw[0] == '{' {
+			var ops map[string]json.RawMessage
+			if err := json.Unmarshal(raw, &ops); err != nil || len(ops) != 1 || ops["$eq"] == nil {
+				v.Add("query.filter.status", "Give a status, or {\"$eq\": status}.")
+				continue
+			}
+			raw = ops["$eq"]
+		}
+		var s string
+		if json.Unmarshal(raw, &s) != nil || !guildhall.Status(s).Valid() {
+			v.Add("query.filter.status", "Status must be PENDING, APPROVED, REJECTED or CANCELED.")
+			continue
+		}
+		q.Status = guildhall.Status(s)
+	}
+	if s := parseSort(sort, []guildhall.GroupField{guildhall.FieldCreatedDate}, &v); s.Field != "" && !s.Desc {
+		v.Add("query.sort[0].order", "Requests come newest first only: order DESC.")
+	}
+	if paging != nil {
+		q.Limit = parseLimit(paging.Limit, "query.paging.limit", &v)
+		if paging.Offset != nil {
+			q.Offset = *paging.Offset
+			v.Check(q.Offset >= 0, "query.paging.offset", "Offset must not be negative.")
+		}
+	}
+	return q, v.Err()
+}
