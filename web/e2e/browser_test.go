@@ -137,10 +137,10 @@ func xpathLiteral(s string) string {
 	return "concat('" + strings.ReplaceAll(s, "'", "', \"'\", '") + "')"
 }
 
-// field is the form control whose <label> reads name.
+// field is the form control named name: by its <label> or its aria-label.
 func field(name string) string {
 	l := xpathLiteral(name)
-	return "//*[(self::input or self::textarea or self::select) and (@id = //label[normalize-space(.)=" + l + "]/@for or ancestor::label[normalize-space(.)=" + l + "])]"
+	return "//*[(self::input or self::textarea or self::select) and (@aria-label=" + l + " or @id = //label[normalize-space(.)=" + l + "]/@for or ancestor::label[normalize-space(.)=" + l + "])]"
 }
 
 // button is the button named name.
