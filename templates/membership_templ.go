@@ -1161,7 +1161,7 @@ func RequestTable(q RequestQueue) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 93, "\" hx-swap=\"outerHTML\" novalidate><table><thead><tr><th scope=\"col\">Requester</th>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 93, "\" hx-select-oob=\"#nav-inbox\" hx-swap=\"outerHTML\" novalidate><table><thead><tr><th scope=\"col\">Requester</th>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -114,6 +114,9 @@ func pagerLinks(base string, page, shown, offset, total int) (prev, next string)
 func createRequestRow(c guildhall.CreateRequest) templates.CreateRequestRow {
 	row := templates.CreateRequestRow{ID: c.ID, Name: c.Name, Privacy: c.Privacy.Label(), Requester: c.RequesterName,
 		When: templates.When(c.CreatedAt), Status: c.Status.Label(), Reason: c.RejectionReason, Pending: c.Status == guildhall.Pending}
+	if c.GroupSlug != nil {
+		row.GroupSlug = *c.GroupSlug
+	}
 	return row
 }
 
@@ -252,13 +255,7 @@ func (s *Server) myRequestsPage(w http.ResponseWriter, r *http.Request) {
 	}
 	v := templates.MyRequestsPage{Page: s.page(r, "My requests", "requests")}
 	for _, c := range creates.Items {
-		row := createRequestRow(c)
-		if c.GroupID != nil && c.Status == guildhall.Approved {
-			if g, err := s.Groups.GroupByID(r.Context(), a, *c.GroupID); err == nil {
-				row.GroupSlug = g.Slug
-			}
-		}
-		v.Creates = append(v.Creates, row)
+		v.Creates = append(v.Creates, createRequestRow(c))
 	}
 	for _, j := range joins.Items {
 		v.Joins = append(v.Joins, templates.MyJoinRow{GroupName: j.GroupName, GroupSlug: j.GroupSlug,

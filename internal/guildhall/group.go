@@ -262,12 +262,14 @@ type CreateRequest struct {
 	Description   string  `db:"description"`
 	Privacy       Privacy `db:"privacy"`
 	GroupSettings
-	Status          Status     `db:"status"`
-	RejectionReason string     `db:"rejection_reason"`
-	GroupID         *string    `db:"group_id"`
-	CreatedAt       time.Time  `db:"created_at"`
-	DecidedAt       *time.Time `db:"decided_at"`
-	DecidedBy       *string    `db:"decided_by"`
+	Status          Status  `db:"status"`
+	RejectionReason string  `db:"rejection_reason"`
+	GroupID         *string `db:"group_id"`
+	// GroupSlug is the slug of the group an approval created, while it lives.
+	GroupSlug *string    `db:"group_slug"`
+	CreatedAt time.Time  `db:"created_at"`
+	DecidedAt *time.Time `db:"decided_at"`
+	DecidedBy *string    `db:"decided_by"`
 }
 
 // Rejection is one request to reject, with an optional reason.

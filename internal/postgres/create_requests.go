@@ -21,11 +21,12 @@ func NewCreateRequestService(db *DB) *CreateRequestService { return &CreateReque
 var _ guildhall.CreateRequestService = (*CreateRequestService)(nil)
 
 // createRequestColumns are the columns of guildhall.CreateRequest, from
-// create_requests aliased r joined to the requester's account a.
+// create_requests aliased r joined to the requester's account a and the live
+// group g it created (see createRequestJoins).
 const createRequestColumns = `r.id, r.requester_id, a.display_name AS requester_name,
 	r.name, r.description, r.privacy,
 	r.members_can_approve, r.members_can_invite, r.show_member_list,
-	r.status, r.rejection_reason, r.group_id, r.created_at, r.decided_at, r.decided_by`
+	r.status, r.rejection_reason, r.group_id, g.slug AS group_slug, r.created_at, r.decided_at, r.decided_by`
 
 func createRequestNotFound() error { return guildhall.NotFound("Create request not found.") }
 
@@ -39,7 +40,8 @@ func insertCreateRequest(ctx context.Context, tx *sqlx.Tx, requesterID string, i
 			VALUES ($1, $2, $3, $4, $5, $6, $7)
 			RETURNING *
 		)
-		SELECT `+createRequestColumns+` FROM r JOIN accounts a ON a.id = r.requester_id`,
+		SELECT `+createRequestColumns+` FROM r JOIN accounts a ON a.id = r.requester_id
+		LEFT JOIN groups g ON g.id = r.group_id AND g.deleted_at IS NULL`,
 		requesterID, in.Name, in.Description, in.Privacy,
 		settings.MembersCanApprove, settings.MembersCanInvite, settings.ShowMemberList)
 	if err != nil {
@@ -76,6 +78,7 @@ func (s *CreateRequestService) listCreateRequests(ctx context.Context, requester
 	err := s.db.SelectContext(ctx, &page.Items, `
 		SELECT `+createRequestColumns+`
 		FROM create_requests r JOIN accounts a ON a.id = r.requester_id
+		LEFT JOIN groups g ON g.id = r.group_id AND g.deleted_at IS NULL
 		WHERE `+filter+`
 		ORDER BY r.created_at DESC, r.id
 		LIMIT $3 OFFSET $4`, append(args, q.Limit, q.Offset)...)
@@ -113,6 +116,7 @@ func (s *CreateRequestService) CreateRequestByID(ctx context.Context, actor guil
 	err := s.db.GetContext(ctx, &r, `
 		SELECT `+createRequestColumns+`
 		FROM create_requests r JOIN accounts a ON a.id = r.requester_id
+		LEFT JOIN groups g ON g.id = r.group_id AND g.deleted_at IS NULL
 		WHERE r.id = $1`, id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, createRequestNotFound()
@@ -136,6 +140,7 @@ func lockCreateRequest(ctx context.Context, tx *sqlx.Tx, id string) (*guildhall.
 	err := tx.GetContext(ctx, &r, `
 		SELECT `+createRequestColumns+`
 		FROM create_requests r JOIN accounts a ON a.id = r.requester_id
+		LEFT JOIN groups g ON g.id = r.group_id AND g.deleted_at IS NULL
 		WHERE r.id = $1
 		FOR UPDATE OF r`, id)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -166,7 +171,8 @@ func finishCreateRequest(ctx context.Context, tx *sqlx.Tx, actor guildhall.Actor
 			WHERE id = $1
 			RETURNING *
 		)
-		SELECT `+createRequestColumns+` FROM r JOIN accounts a ON a.id = r.requester_id`,
+		SELECT `+createRequestColumns+` FROM r JOIN accounts a ON a.id = r.requester_id
+		LEFT JOIN groups g ON g.id = r.group_id AND g.deleted_at IS NULL`,
 		id, status, reason, groupID, nullIfEmpty(actor.ID))
 	if err != nil {
 		return nil, fmt.Errorf("decide create request: %w", err)

@@ -153,11 +153,17 @@ func link(name string) string {
 	return "//a[normalize-space(.)=" + xpathLiteral(name) + "]"
 }
 
-// fill types value into the field labelled name, replacing what was there.
+// fill types value into the field labelled name, replacing what was there
+// (an empty textarea too, which chromedp.Clear cannot clear).
 func (b *tab) fill(name, value string) {
 	b.t.Helper()
 	sel := field(name)
-	b.do("fill "+name, chromedp.WaitVisible(sel), chromedp.Clear(sel), chromedp.SendKeys(sel, value))
+	clear := chromedp.Evaluate[bool]("(n => { if (!n) return false; n.value = ''; return true })(document.evaluate(" +
+		jsString(sel) + ", document, null, XPathResult.FIRST_ORDERED_NODE_TYPE, null).singleNodeValue)")
+	b.do("fill "+name, chromedp.WaitVisible(sel), func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		_, err := clear(ctx, t)
+		return chromedp.Void{}, err
+	}, chromedp.SendKeys(sel, value))
 }
 
 // click clicks the button named name.
