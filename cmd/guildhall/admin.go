@@ -70,5 +70,40 @@ func userAdd(ctx context.Context, args []string, stdin io.Reader, stdout io.Writ
 }
 
 func tokenCreate(ctx context.Context, args []string, stdout io.Writer, logger *slog.Logger) error {
-	return errors.New("token create: API tokens are not available yet")
+	var c config
+	var email, name string
+	var elevated bool
+	fs := newFlagSet("token create")
+	dbFlags(fs, &c)
+	fs.StringVar(&email, "email", "", "email of the account the token acts as")
+	fs.StringVar(&name, "name", "", "a name to recognise the token by")
+	fs.BoolVar(&elevated, "elevated", false, "skip every permission check (site admins only)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if email == "" {
+		return errors.New("token create: --email is required")
+	}
+	db, closeDB, err := openDatabase(ctx, c, logger)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	services := postgres.NewServices(db, guildhall.DefaultPasswordHasher())
+	acct, err := services.Accounts.AccountByEmail(ctx, email)
+	if err != nil {
+		return err
+	}
+	// The token acts as the account, so it may be elevated only when the
+	// account could make an elevated token on its profile page.
+	token, t, err := services.Tokens.CreateToken(ctx, guildhall.ActorFor(acct), name, elevated)
+	if err != nil {
+		return fmt.Errorf("token create: %w", err)
+	}
+	kind := "token"
+	if t.Elevated {
+		kind = "elevated token"
+	}
+	fmt.Fprintf(stdout, "created %s %q for %s <%s>; it is shown only this once:\n%s\n", kind, t.Name, acct.DisplayName, acct.Email, token)
+	return nil
 }

@@ -150,14 +150,18 @@ func utc(t *time.Time) *time.Time {
 
 // The response bodies.
 type (
-	groupResponse         struct{ Group groupJSON `json:"group"` }
+	groupResponse struct {
+		Group groupJSON `json:"group"`
+	}
 	createRequestResponse struct {
 		CreateRequest createRequestJSON `json:"createRequest"`
 	}
 	joinRequestResponse struct {
 		JoinRequest joinRequestJSON `json:"joinRequest"`
 	}
-	memberResponse   struct{ Member memberJSON `json:"member"` }
+	memberResponse struct {
+		Member memberJSON `json:"member"`
+	}
 	settingsResponse struct {
 		Settings siteSettingsJSON `json:"settings"`
 	}
