@@ -21,9 +21,8 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /logout", s.logout)
 
 	mux.HandleFunc("GET /{$}", s.home)
-	mux.HandleFunc("GET /profile", s.profilePage)
-	mux.HandleFunc("POST /profile", s.saveProfile)
 
+	s.profileRoutes(mux)    // profile.go: profile and API tokens
 	s.groupRoutes(mux)      // groups.go: directory, new, group page, settings, delete
 	s.adminRoutes(mux)      // admin.go: site settings, create requests, audit, /me/requests
 	s.membershipRoutes(mux) // membership.go: join, leave, members, join requests, inbox

@@ -21,6 +21,7 @@ type Config struct {
 	CreateRequests guildhall.CreateRequestService
 	Audit          guildhall.AuditService
 	Membership     guildhall.MembershipService
+	Tokens         guildhall.TokenService
 	// API serves /api/v1/ (the JSON API); nil leaves it out.
 	API      http.Handler
 	Sessions *SessionStore

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"guildhall/internal/app"
 	"guildhall/internal/guildhall"
 	"guildhall/web"
 	"guildhall/web/api"
@@ -20,13 +21,7 @@ var apiClient = &http.Client{CheckRedirect: func(*http.Request, []*http.Request)
 
 // APIConfig is the API configuration cmd/guildhall would build over the
 // app's services.
-func APIConfig(a *App) api.Config {
-	s := a.Services
-	return api.Config{
-		Logger: a.Server.Logger, Accounts: s.Accounts, Groups: s.Groups, Settings: s.Settings,
-		CreateRequests: s.CreateRequests, Membership: s.Membership, Tokens: s.Tokens,
-	}
-}
+func APIConfig(a *App) api.Config { return app.APIConfig(a.Services, a.Server.Logger) }
 
 // NewAPI starts a server like New with the JSON API mounted at /api/v1/,
 // its configuration changed by configure (nil keeps the defaults).
