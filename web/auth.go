@@ -64,7 +64,8 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	email := strings.TrimSpace(r.PostFormValue("email"))
 	next := safeNext(r.PostFormValue("next"))
 	form := templates.LoginForm{Page: s.page(r, "Sign in", ""), Email: email, Next: next}
-	if wait := s.logins.allow(s.clientIP(r), strings.ToLower(email), time.Now()); wait > 0 {
+	wait, refund := s.logins.allow(s.clientIP(r), strings.ToLower(email), time.Now())
+	if wait > 0 {
 		w.Header().Set("Retry-After", retryAfter(wait))
 		form.Error = "Too many sign-in attempts. Please wait a minute and try again."
 		s.render(w, r, http.StatusTooManyRequests, templates.Login(form))
@@ -84,6 +85,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	refund()
 	s.redirect(w, r, next)
 }
 
@@ -170,11 +172,14 @@ func newLoginLimiter(l LoginLimits) *loginLimiter {
 }
 
 // allow takes one attempt from both buckets and returns how long to wait
-// when either is empty (0 means go ahead).
-func (l *loginLimiter) allow(ip, email string, now time.Time) time.Duration {
+// when either is empty (0 means go ahead), and a refund that gives the
+// attempt back: a successful sign-in costs nothing, so only failures (and
+// refused attempts) use up the limits.
+func (l *loginLimiter) allow(ip, email string, now time.Time) (time.Duration, func()) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	var wait time.Duration
+	var taken []*rate.Reservation
 	for _, k := range []struct {
 		key   string
 		burst int
@@ -189,12 +194,20 @@ func (l *loginLimiter) allow(ip, email string, now time.Time) time.Duration {
 			l.byKey[k.key] = e
 		}
 		e.seen = now
-		if r := e.lim.ReserveN(now, 1); r.DelayFrom(now) > 0 {
+		r := e.lim.ReserveN(now, 1)
+		if d := r.DelayFrom(now); d > 0 {
 			r.CancelAt(now)
-			wait = max(wait, r.DelayFrom(now))
+			wait = max(wait, d)
+			continue
+		}
+		taken = append(taken, r)
+	}
+	refund := func() {
+		for _, r := range taken {
+			r.CancelAt(now)
 		}
 	}
-	return wait
+	return wait, refund
 }
 
 // sweep forgets buckets idle for an hour, so the map stays small.

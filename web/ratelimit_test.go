@@ -88,7 +88,7 @@ func TestLoginLimiterBurstAndRefill(t *testing.T) {
 			for i, a := range tc.attempts {
 				// The token buckets compute in floating point: allow a
 				// microsecond of rounding.
-				if got := l.allow(a.ip, a.email, t0.Add(a.at)); (got - a.wantWait).Abs() > time.Microsecond {
+				if got, _ := l.allow(a.ip, a.email, t0.Add(a.at)); (got - a.wantWait).Abs() > time.Microsecond {
 					t.Errorf("attempt %d (%s, %s at +%v): wait %v, want %v", i+1, a.ip, a.email, a.at, got, a.wantWait)
 				}
 			}
@@ -119,8 +119,34 @@ func TestLoginLimiterSweepForgetsIdleBuckets(t *testing.T) {
 
 	// A forgotten bucket starts full again: with the default limits an
 	// hour of quiet has refilled every bucket anyway.
-	if wait := l.allow("10.0.0.1", "ada", t0.Add(2*time.Hour)); wait != 0 {
+	if wait, _ := l.allow("10.0.0.1", "ada", t0.Add(2*time.Hour)); wait != 0 {
 		t.Errorf("after the sweep ada must wait %v, want 0", wait)
+	}
+}
+
+// Successful sign-ins are refunded: a script or a test suite signing in
+// again and again as the same person is never held back, while failures
+// still are.
+func TestLoginLimiterRefundsSuccess(t *testing.T) {
+	l := newLoginLimiter(LoginLimits{AccountBurst: 2, AccountEvery: time.Hour, AddressBurst: 3, AddressEvery: time.Hour})
+	for i := range 50 {
+		wait, refund := l.allow("10.0.0.1", "ada", t0)
+		if wait != 0 {
+			t.Fatalf("successful sign-in %d must wait %v", i+1, wait)
+		}
+		refund()
+	}
+	for i := range 2 {
+		if wait, _ := l.allow("10.0.0.1", "ada", t0); wait != 0 {
+			t.Fatalf("failure %d must wait %v", i+1, wait)
+		}
+	}
+	if wait, _ := l.allow("10.0.0.1", "ada", t0); wait != time.Hour {
+		t.Fatalf("third failure for ada: wait %v, want an hour", wait)
+	}
+	// The refused attempt still counted against the address: one left.
+	if wait, _ := l.allow("10.0.0.1", "bob", t0); wait != time.Hour {
+		t.Fatalf("bob after three attempts from the address: wait %v, want an hour", wait)
 	}
 }
 
