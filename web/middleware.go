@@ -135,6 +135,10 @@ func securityHeaders(next http.Handler) http.Handler {
 // else away from every page that is not public.
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if sessionless(r.URL.Path) {
+			next.ServeHTTP(w, r)
+			return
+		}
 		sess, err := s.Sessions.Get(r, sessionName)
 		if err != nil {
 			s.fail(w, r, err)
@@ -152,6 +156,13 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// sessionless reports whether path never looks at the session: health
+// checks must answer whatever the session store does, static files need no
+// database, and the API takes tokens only.
+func sessionless(path string) bool {
+	return path == "/healthz" || path == "/readyz" || strings.HasPrefix(path, "/static/") || strings.HasPrefix(path, "/api/")
 }
 
 // toLogin redirects to the sign-in page, remembering where the visitor was.
