@@ -284,14 +284,17 @@ func (s *Server) saveSettings(w http.ResponseWriter, r *http.Request) {
 	u := guildhall.GroupUpdate{Name: &name, Description: &desc, Privacy: &privacy,
 		MembersCanApprove: &approve, MembersCanInvite: &invite, ShowMemberList: &show}
 
-	// A change that decides pending requests is confirmed first.
+	// A change that decides pending requests is confirmed first: on the
+	// confirmation page, or by having seen its effect stated live on the
+	// settings page (the same number of requests as now).
 	if privacy != g.Privacy && privacy.Valid() && r.PostFormValue("confirm") != "yes" {
 		preview, err := s.Membership.PreviewPrivacyChange(r.Context(), a, g.ID, privacy)
 		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
-		if preview.Approvals > 0 || preview.Rejects > 0 {
+		seen := r.PostFormValue("previewed") == templates.PrivacySeen(string(privacy), preview.Pending)
+		if (preview.Approvals > 0 || preview.Rejects > 0) && !seen {
 			s.render(w, r, http.StatusOK, templates.ConfirmPrivacyChange(templates.ConfirmPrivacy{
 				Page: s.page(r, "Confirm privacy change", "groups"), Slug: g.Slug,
 				Effect: templates.PrivacyEffectText(string(g.Privacy), string(privacy), preview.Pending),
@@ -340,7 +343,7 @@ func (s *Server) privacyPreview(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	to := guildhall.Privacy(r.URL.Query().Get("privacy"))
-	text := ""
+	text, seen := "", ""
 	if to.Valid() && to != g.Privacy {
 		preview, err := s.Membership.PreviewPrivacyChange(r.Context(), viewer(r), g.ID, to)
 		if err != nil {
@@ -348,8 +351,9 @@ func (s *Server) privacyPreview(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		text = templates.PrivacyEffectText(string(g.Privacy), string(to), preview.Pending)
+		seen = templates.PrivacySeen(string(to), preview.Pending)
 	}
-	s.render(w, r, http.StatusOK, templates.PrivacyEffect(text))
+	s.render(w, r, http.StatusOK, templates.PrivacyEffect(text, seen))
 }
 
 func (s *Server) saveQuestions(w http.ResponseWriter, r *http.Request) {
