@@ -2,7 +2,9 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"unicode/utf8"
@@ -203,7 +205,19 @@ func (s *MembershipService) CancelJoinRequest(ctx context.Context, actor guildha
 			return fmt.Errorf("cancel join request: %w", err)
 		}
 		if len(rows) == 0 {
-			return noRequest
+			// A request decided meanwhile is a decision too late (409),
+			// not a missing request.
+			var last guildhall.Status
+			err := tx.GetContext(ctx, &last, `
+				SELECT status FROM join_requests WHERE group_id = $1 AND account_id = $2
+				ORDER BY created_at DESC LIMIT 1`, g.ID, actor.ID)
+			if errors.Is(err, sql.ErrNoRows) {
+				return noRequest
+			}
+			if err != nil {
+				return fmt.Errorf("cancel join request: %w", err)
+			}
+			return guildhall.FailedPrecondition("Your request to join %s was already %s.", g.Name, strings.ToLower(string(last)))
 		}
 		if out, err = rows[0].request(); err != nil {
 			return err

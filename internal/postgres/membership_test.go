@@ -180,8 +180,12 @@ func TestCancelJoinRequest(t *testing.T) {
 	if r.Status != guildhall.Canceled || r.AccountID != rita.ID {
 		t.Errorf("canceled = %+v", r)
 	}
+	// Canceling again is too late for a request no longer pending (409).
 	_, err = f.ms.CancelJoinRequest(f.ctx, rita, g.ID)
-	expectKind(t, err, guildhall.ErrNotFound)
+	expectKind(t, err, guildhall.ErrFailedPrecondition)
+	if got := guildhall.Message(err); got != "Your request to join Book Club was already canceled." {
+		t.Errorf("message = %q", got)
+	}
 
 	results, err := f.ms.ApproveJoinRequests(f.ctx, ada, g.ID, []string{rita.ID})
 	expectKind(t, err, nil)
