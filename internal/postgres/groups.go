@@ -152,9 +152,6 @@ func lockGroup(ctx context.Context, tx *sqlx.Tx, actor guildhall.Actor, id strin
 // as guildhall.HowCanCreateGroup decides under the site's policy.
 func (s *GroupService) CreateGroup(ctx context.Context, actor guildhall.Actor, in guildhall.GroupInput, creatorID string) (*guildhall.Creation, error) {
 	in.Normalize()
-	if err := in.Validate(); err != nil {
-		return nil, err
-	}
 	settings := guildhall.DefaultGroupSettings()
 	if in.Settings != nil {
 		settings = *in.Settings
@@ -176,7 +173,15 @@ func (s *GroupService) CreateGroup(ctx context.Context, actor guildhall.Actor, i
 		if err := tx.GetContext(ctx, &policy, `SELECT creation_policy FROM site_settings`); err != nil {
 			return fmt.Errorf("read creation policy: %w", err)
 		}
-		switch guildhall.HowCanCreateGroup(actor, policy) {
+		how := guildhall.HowCanCreateGroup(actor, policy)
+		if how != guildhall.CreationDirect && how != guildhall.CreationNeedsApproval {
+			// Refused whatever the input: the policy answers first.
+			return guildhall.Forbidden("Only site admins can create groups on this site.")
+		}
+		if err := in.Validate(); err != nil {
+			return err
+		}
+		switch how {
 		case guildhall.CreationDirect:
 			g, err := insertGroup(ctx, tx, newGroup{
 				Name: in.Name, Description: in.Description, Privacy: in.Privacy, Settings: settings, OwnerID: ownerID})
@@ -302,7 +307,8 @@ func withFreeSlug(ctx context.Context, tx *sqlx.Tx, pick func() (string, error),
 
 // pickSlug returns the slug a group named name with privacy should get now:
 // a random one for a secret group, otherwise Slugify(name) or, when a live
-// group (other than exceptID) has that, the first free "-2", "-3"…
+// group (other than exceptID) has that or it names a page, the first free
+// "-2", "-3"…
 func pickSlug(ctx context.Context, tx *sqlx.Tx, name string, privacy guildhall.Privacy, exceptID string) (string, error) {
 	if privacy == guildhall.Secret {
 		return guildhall.RandomSlug(), nil
@@ -317,7 +323,8 @@ func pickSlug(ctx context.Context, tx *sqlx.Tx, name string, privacy guildhall.P
 	if err != nil {
 		return "", fmt.Errorf("find free slug: %w", err)
 	}
-	used := make(map[string]bool, len(taken))
+	used := make(map[string]bool, len(taken)+1)
+	used["new"] = true // /groups/new is the page that creates a group
 	for _, t := range taken {
 		used[t] = true
 	}
@@ -329,24 +336,6 @@ func pickSlug(ctx context.Context, tx *sqlx.Tx, name string, privacy guildhall.P
 			return s, nil
 		}
 	}
-}
-
-// slugFits reports whether slug is name's slug already, with or without a
-// collision suffix, so a rename that would not change it keeps it.
-func slugFits(slug, name string) bool {
-	rest, ok := strings.CutPrefix(slug, guildhall.Slugify(name))
-	if !ok {
-		return false
-	}
-	if rest == "" {
-		return true
-	}
-	n, ok := strings.CutPrefix(rest, "-")
-	if !ok || n == "" {
-		return false
-	}
-	_, err := strconv.ParseUint(n, 10, 32)
-	return err == nil
 }
 
 var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
@@ -377,7 +366,9 @@ func (s *GroupService) UpdateGroup(ctx context.Context, actor guildhall.Actor, i
 			return nil
 		}
 		// A secret group keeps its random slug; a group that turns secret
-		// gets one; any other keeps its slug while it still fits the name.
+		// gets one; any other gets a new slug when a rename changes what
+		// its name slugifies to ("Foo 2" → "Foo": foo-2 → foo), and keeps
+		// it otherwise ("Foo" → "FOO!" keeps foo, or foo-2 after a clash).
 		var regenerate bool
 		switch {
 		case after.Privacy == guildhall.Secret:
@@ -385,7 +376,7 @@ func (s *GroupService) UpdateGroup(ctx context.Context, actor guildhall.Actor, i
 		case before.Privacy == guildhall.Secret:
 			regenerate = true
 		default:
-			regenerate = !slugFits(before.Slug, after.Name)
+			regenerate = guildhall.Slugify(after.Name) != guildhall.Slugify(before.Name)
 		}
 		write := func(slug string) error {
 			after.Slug = slug

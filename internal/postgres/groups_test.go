@@ -189,6 +189,20 @@ func TestCreateGroupValidation(t *testing.T) {
 	})
 }
 
+// Under "only site admins" a member is refused for who they are, before
+// anything about the input: a 403, not a list of field errors.
+func TestCreateGroupPolicyAnswersBeforeInput(t *testing.T) {
+	t.Parallel()
+	f := newGroupsFixture(t)
+	member := f.account("Mia Member")
+	f.setPolicy(guildhall.AdminsOnly)
+	_, err := f.s.Groups.CreateGroup(f.ctx, member, guildhall.GroupInput{Name: "   "}, "")
+	wantKind(t, err, guildhall.ErrForbidden)
+	f.setPolicy(guildhall.AllMembers)
+	_, err = f.s.Groups.CreateGroup(f.ctx, member, guildhall.GroupInput{Name: "   "}, "")
+	wantField(t, err, "name")
+}
+
 func TestCreateGroupElevated(t *testing.T) {
 	t.Parallel()
 	f := newGroupsFixture(t)
@@ -277,6 +291,26 @@ func TestSlugs(t *testing.T) {
 		}
 		if g.Slug != "hiking-club-2" {
 			t.Errorf("slug = %q, want hiking-club-2 kept", g.Slug)
+		}
+	})
+
+	t.Run("a rename that changes the slug's words regenerates it", func(t *testing.T) {
+		g := f.group(owner, "Foo 2", guildhall.Public)
+		if g.Slug != "foo-2" {
+			t.Fatalf("slug = %q, want foo-2", g.Slug)
+		}
+		g, err := f.s.Groups.UpdateGroup(f.ctx, owner, g.ID, guildhall.GroupUpdate{Name: ptr("Foo")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g.Slug != "foo" {
+			t.Errorf("slug = %q, want foo", g.Slug)
+		}
+	})
+
+	t.Run("a group named New does not hide the new-group page", func(t *testing.T) {
+		if g := f.group(owner, "New", guildhall.Public); g.Slug != "new-2" {
+			t.Errorf("slug = %q, want new-2", g.Slug)
 		}
 	})
 
