@@ -39,7 +39,7 @@ type Config struct {
 // Default rate limit of one token.
 const (
 	DefaultRateLimit rate.Limit = 10
-	DefaultBurst                = 50
+	DefaultBurst     int        = 50
 )
 
 // Handler serves the API.

@@ -75,15 +75,6 @@ func (w *world) member(g *guildhall.Group, acct *guildhall.Account, role guildha
 	}
 }
 
-// requestToJoin sends acct's join request to a private group.
-func (w *world) requestToJoin(g *guildhall.Group, acct *guildhall.Account) {
-	w.t.Helper()
-	res, err := w.app.Services.Membership.Join(w.ctx, guildhall.ActorFor(acct), g.ID, nil)
-	if err != nil || res.Request == nil {
-		w.t.Fatalf("%s asks to join %s: %+v, %v", acct.DisplayName, g.Name, res, err)
-	}
-}
-
 // expect calls the API and fails unless the status is want. Error answers
 // must have the error body of api.md.
 func (w *world) expect(token, method, path string, body any, want int) map[string]any {

@@ -141,10 +141,10 @@ func (s *schemaSet) of(t reflect.Type) map[string]any {
 	if c, ok := reflect.Zero(t).Interface().(customSchema); ok {
 		return c.jsonSchema()
 	}
-	switch {
-	case t == timeType:
+	switch t {
+	case timeType:
 		return map[string]any{"type": "string", "format": "date-time"}
-	case t == rawType:
+	case rawType:
 		return map[string]any{}
 	}
 	switch t.Kind() {

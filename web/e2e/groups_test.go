@@ -211,7 +211,9 @@ func TestGroupsAdminsOnlyHidesNewGroupAndRefusesForgedPost(t *testing.T) {
 		t.Fatalf("forged create: status %d, want 403", res.StatusCode)
 	}
 	var n int
-	w.app.DB.Get(&n, `SELECT (SELECT count(*) FROM groups) + (SELECT count(*) FROM create_requests)`)
+	if err := w.app.DB.Get(&n, `SELECT (SELECT count(*) FROM groups) + (SELECT count(*) FROM create_requests)`); err != nil {
+		t.Fatal(err)
+	}
 	if n != 0 {
 		t.Fatalf("a forged create stored %d rows", n)
 	}
@@ -234,7 +236,9 @@ func TestGroupsNewGroupBadInputNamesTheField(t *testing.T) {
 	mo.click("Create group")
 	mo.waitText("Name is required.")
 	var n int
-	w.app.DB.Get(&n, `SELECT count(*) FROM groups`)
+	if err := w.app.DB.Get(&n, `SELECT count(*) FROM groups`); err != nil {
+		t.Fatal(err)
+	}
 	if n != 0 {
 		t.Fatalf("%d groups stored from a blank name", n)
 	}
