@@ -57,15 +57,29 @@ func (s *MembershipService) MyJoinRequests(ctx context.Context, actor guildhall.
 	return s.pageJoinRequests(ctx, filter, `r.created_at DESC, r.id DESC`, args, q.Limit, q.Offset)
 }
 
-// inboxFilter selects the pending requests of every live group actor $1
-// may decide, $2 telling whether the actor is a site admin: it is
-// guildhall.CanDecideJoinRequests in SQL, so the inbox and its count come
-// from one query each instead of one per group.
-const inboxFilter = `r.status = 'PENDING' AND g.deleted_at IS NULL
-	AND ($2::boolean OR EXISTS (
-		SELECT 1 FROM group_members m
-		WHERE m.group_id = r.group_id AND m.account_id = $1::uuid
-			AND (m.role = 'ADMIN' OR (m.role = 'MEMBER' AND g.members_can_approve))))`
+// inboxQuery is the FROM and WHERE of the pending requests of every live
+// group the actor may decide: guildhall.CanDecideJoinRequests in SQL, so
+// the inbox and its count are one query each, not one per group. For a
+// site admin that is every pending request; for anyone else the viewer's
+// memberships drive the query (group_members by account, then
+// join_requests by group), so it costs what the viewer's groups hold, not
+// what the whole site holds.
+// The count (the navigation's badge, on every page) leaves out the
+// requesters' accounts, which only the listing shows.
+func inboxQuery(actor guildhall.Actor, listing bool) (from, where string, args []any) {
+	from = `join_requests r JOIN groups g ON g.id = r.group_id`
+	where = `r.status = 'PENDING' AND g.deleted_at IS NULL`
+	if !actor.IsSiteAdmin() {
+		from = `group_members m JOIN join_requests r ON r.group_id = m.group_id AND r.status = 'PENDING'
+			JOIN groups g ON g.id = r.group_id`
+		where = `m.account_id = $1 AND g.deleted_at IS NULL AND (m.role = 'ADMIN' OR g.members_can_approve)`
+		args = []any{nullIfEmpty(actor.ID)}
+	}
+	if listing {
+		from += ` JOIN accounts a ON a.id = r.account_id`
+	}
+	return from, where, args
+}
 
 // Inbox pages the pending requests of every group the actor may decide,
 // oldest first: the ones waiting longest come first.
@@ -74,16 +88,15 @@ func (s *MembershipService) Inbox(ctx context.Context, actor guildhall.Actor, li
 	if err != nil {
 		return nil, err
 	}
-	args := []any{nullIfEmpty(actor.ID), actor.IsSiteAdmin()}
-	return s.pageJoinRequests(ctx, inboxFilter, `r.created_at, r.id`, args, limit, offset)
+	from, where, args := inboxQuery(actor, true)
+	return s.pageJoinRequestsFrom(ctx, from, where, `r.created_at, r.id`, args, limit, offset)
 }
 
 // InboxCount counts what Inbox lists.
 func (s *MembershipService) InboxCount(ctx context.Context, actor guildhall.Actor) (int, error) {
+	from, where, args := inboxQuery(actor, false)
 	var n int
-	err := s.db.GetContext(ctx, &n, `SELECT count(*) FROM join_requests r`+joinRequestFrom+` WHERE `+inboxFilter,
-		nullIfEmpty(actor.ID), actor.IsSiteAdmin())
-	if err != nil {
+	if err := s.db.GetContext(ctx, &n, `SELECT count(*) FROM `+from+` WHERE `+where, args...); err != nil {
 		return 0, fmt.Errorf("count inbox: %w", err)
 	}
 	return n, nil
@@ -93,8 +106,13 @@ func (s *MembershipService) InboxCount(ctx context.Context, actor guildhall.Acto
 // filter selects, in order; filter and order are constants of the callers,
 // never input.
 func (s *MembershipService) pageJoinRequests(ctx context.Context, filter, order string, args []any, limit, offset int) (*guildhall.Page[guildhall.JoinRequest], error) {
+	return s.pageJoinRequestsFrom(ctx, `join_requests r`+joinRequestFrom, filter, order, args, limit, offset)
+}
+
+// pageJoinRequestsFrom is pageJoinRequests over another FROM (constant too).
+func (s *MembershipService) pageJoinRequestsFrom(ctx context.Context, from, filter, order string, args []any, limit, offset int) (*guildhall.Page[guildhall.JoinRequest], error) {
 	page := &guildhall.Page[guildhall.JoinRequest]{Offset: offset, Limit: limit}
-	err := s.db.GetContext(ctx, &page.Total, `SELECT count(*) FROM join_requests r`+joinRequestFrom+` WHERE `+filter, args...)
+	err := s.db.GetContext(ctx, &page.Total, `SELECT count(*) FROM `+from+` WHERE `+filter, args...)
 	if err != nil {
 		return nil, fmt.Errorf("count join requests: %w", err)
 	}
@@ -102,7 +120,7 @@ func (s *MembershipService) pageJoinRequests(ctx context.Context, filter, order 
 	var rows []joinRequestRow
 	err = s.db.SelectContext(ctx, &rows, fmt.Sprintf(`
 		SELECT `+joinRequestColumns+`
-		FROM join_requests r`+joinRequestFrom+`
+		FROM `+from+`
 		WHERE `+filter+`
 		ORDER BY `+order+`
 		LIMIT $%d OFFSET $%d`, n+1, n+2), append(args, limit, offset)...)
