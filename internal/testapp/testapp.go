@@ -5,6 +5,7 @@ package testapp
 
 import (
 	"bytes"
+	"io"
 	"context"
 	"log/slog"
 	"net/http"
@@ -138,7 +139,7 @@ func (a *App) Do(t testing.TB, c *http.Client, req *http.Request) *http.Response
 // Body returns the response body as text.
 func Body(res *http.Response) string {
 	if rc, ok := res.Body.(readCloser); ok {
-		rc.Seek(0, 0)
+		_, _ = rc.Seek(0, io.SeekStart) // cannot fail on a bytes.Reader
 	}
 	var buf bytes.Buffer
 	buf.ReadFrom(res.Body)
