@@ -5,8 +5,8 @@ package testapp
 
 import (
 	"bytes"
-	"io"
 	"context"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
