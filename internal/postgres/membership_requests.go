@@ -20,21 +20,26 @@ func errNotDecider(g *guildhall.Group) error {
 	return guildhall.Forbidden("Only the admins of %s can decide its join requests.", g.Name)
 }
 
-// ListJoinRequests pages a group's join requests, newest first, for those
-// who decide them (guildhall.CanDecideJoinRequests); q.Status filters.
+// ListJoinRequests pages a group's join requests, newest first; q.Status
+// filters. Those who decide them (guildhall.CanDecideJoinRequests) see them
+// all; anyone else who can see the group sees only their own.
 func (s *MembershipService) ListJoinRequests(ctx context.Context, actor guildhall.Actor, groupID string, q guildhall.RequestQuery) (*guildhall.Page[guildhall.JoinRequest], error) {
 	g, role, err := groupForActor(ctx, s.db, actor, groupID, false)
 	if err != nil {
 		return nil, err
 	}
-	if !guildhall.CanDecideJoinRequests(actor, g, role) {
-		return nil, errNotDecider(g)
+	if actor.ID == "" && !actor.Elevated {
+		return nil, guildhall.Unauthenticated("Sign in to see join requests.")
 	}
 	if err := validateRequestQuery(&q); err != nil {
 		return nil, err
 	}
-	const filter = `r.group_id = $1 AND ($2::text IS NULL OR r.status = $2)`
-	args := []any{g.ID, nullIfEmpty(string(q.Status))}
+	const filter = `r.group_id = $1 AND ($2::text IS NULL OR r.status = $2) AND ($3::uuid IS NULL OR r.account_id = $3)`
+	var own any // nil: every request
+	if !guildhall.CanDecideJoinRequests(actor, g, role) {
+		own = actor.ID
+	}
+	args := []any{g.ID, nullIfEmpty(string(q.Status)), own}
 	return s.pageJoinRequests(ctx, filter, `r.created_at DESC, r.id DESC`, args, q.Limit, q.Offset)
 }
 

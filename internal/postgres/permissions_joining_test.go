@@ -18,7 +18,12 @@ var joiningOutcomes = map[string]error{
 	"404": guildhall.ErrNotFound,
 	"409": guildhall.ErrConflict,
 	"412": guildhall.ErrFailedPrecondition,
+	// "own": allowed, but the list holds only the actor's own requests
+	// (none here), not the group's.
+	"own": errOwnOnly,
 }
+
+var errOwnOnly = errors.New("listed only the actor's own requests")
 
 // TestJoiningPermissions checks every joining action for every kind of
 // actor in public, private and secret groups, with the group's switches
@@ -113,6 +118,9 @@ func TestJoiningPermissions(t *testing.T) {
 		},
 		"list requests": func(a guildhall.Actor, g *guildhall.Group) error {
 			page, err := f.ms.ListJoinRequests(f.ctx, a, g.ID, guildhall.RequestQuery{})
+			if err == nil && page.Total == 0 {
+				return errOwnOnly
+			}
 			if err == nil && page.Total != 1 {
 				return fmt.Errorf("listed %d requests, want 1", page.Total)
 			}
@@ -176,7 +184,7 @@ func TestJoiningPermissions(t *testing.T) {
 		{"group member", "leave", "any", "ok", "ok", "ok"},
 		{"group member", "list members", "off", "403", "403", "403"},
 		{"group member", "list members", "on", "ok", "ok", "ok"},
-		{"group member", "list requests", "off", "403", "403", "403"},
+		{"group member", "list requests", "off", "own", "own", "own"},
 		{"group member", "list requests", "on", "ok", "ok", "ok"},
 
 		{"other member", "join or request", "any", "ok", "ok", "404"},
@@ -190,7 +198,7 @@ func TestJoiningPermissions(t *testing.T) {
 		{"other member", "leave", "any", "412", "412", "404"},
 		{"other member", "list members", "off", "403", "403", "404"},
 		{"other member", "list members", "on", "ok", "403", "404"},
-		{"other member", "list requests", "any", "403", "403", "404"},
+		{"other member", "list requests", "any", "own", "own", "404"},
 
 		{"private-profile member", "join or request", "any", "403", "403", "404"},
 		{"private-profile member", "cancel", "any", "ok", "ok", "404"},
@@ -203,7 +211,7 @@ func TestJoiningPermissions(t *testing.T) {
 		{"private-profile member", "leave", "any", "412", "412", "404"},
 		{"private-profile member", "list members", "off", "403", "403", "404"},
 		{"private-profile member", "list members", "on", "ok", "403", "404"},
-		{"private-profile member", "list requests", "any", "403", "403", "404"},
+		{"private-profile member", "list requests", "any", "own", "own", "404"},
 	}
 	privacies := []guildhall.Privacy{guildhall.Public, guildhall.Private, guildhall.Secret}
 	variants := map[string][]string{"off": {"off"}, "on": {"on"}, "any": {"off", "on"}}

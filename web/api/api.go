@@ -36,10 +36,12 @@ type Config struct {
 	Burst     int
 }
 
-// Default rate limit of one token.
+// Default rate limit of one token: generous for a script working through
+// a long list (200 calls at once, then 20 a second), while a runaway loop
+// is stopped within a second.
 const (
-	DefaultRateLimit rate.Limit = 10
-	DefaultBurst     int        = 50
+	DefaultRateLimit rate.Limit = 20
+	DefaultBurst     int        = 200
 )
 
 // Handler serves the API.

@@ -137,10 +137,12 @@ func (h *Handler) answerGroups(w http.ResponseWriter, r *http.Request, actor gui
 	} else {
 		out.Metadata = metadataJSON{Count: len(page.Items), Cursors: &cursorsJSON{}}
 		if page.Next != "" {
-			out.Metadata.Cursors.Next = cursorNext + page.Next
+			next := cursorNext + page.Next
+			out.Metadata.Cursors.Next = &next
 		}
 		if page.Prev != "" {
-			out.Metadata.Cursors.Prev = cursorPrev + page.Prev
+			prev := cursorPrev + page.Prev
+			out.Metadata.Cursors.Prev = &prev
 		}
 	}
 	writeJSON(w, http.StatusOK, out)

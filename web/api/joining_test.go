@@ -44,9 +44,11 @@ func TestAPIJoinLeaveAndRequests(t *testing.T) {
 		if got := ids(all, "joinRequests", "memberId"); len(got) != 3 || num(all, "metadata.total") != 3 {
 			t.Errorf("admin sees %v", got)
 		}
-		// The membership service lets only those who decide list a group's
-		// requests; a requester is refused (see the report to the lead).
-		w.expectError(bobTok, "GET", "/groups/"+private.ID+"/join-requests", nil, 403, "PERMISSION_DENIED")
+		// A requester sees only their own request.
+		own := w.expect(bobTok, "GET", "/groups/"+private.ID+"/join-requests", nil, 200)
+		if got := ids(own, "joinRequests", "memberId"); !slices.Equal(got, []string{bob.ID}) || num(own, "metadata.total") != 1 {
+			t.Errorf("a requester sees %v", own)
+		}
 		paged := w.expect(ownerTok, "POST", "/groups/"+private.ID+"/join-requests/query", map[string]any{"query": map[string]any{
 			"filter": map[string]any{"status": map[string]any{"$eq": "PENDING"}}, "paging": map[string]any{"limit": 2, "offset": 2}}}, 200)
 		if num(paged, "metadata.count") != 1 || num(paged, "metadata.total") != 3 || num(paged, "metadata.offset") != 2 {

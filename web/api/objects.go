@@ -32,10 +32,10 @@ func groupOut(g *guildhall.Group) groupJSON {
 	}
 }
 
-// requestedGroupJSON is the group a create request will make; ID is set
-// once it was approved and the group exists.
+// requestedGroupJSON is the group a create request will make; ID is null
+// until it was approved and the group exists.
 type requestedGroupJSON struct {
-	ID            string                  `json:"id,omitempty"`
+	ID            *string                 `json:"id"`
 	Name          string                  `json:"name"`
 	Description   string                  `json:"description"`
 	PrivacyStatus guildhall.Privacy       `json:"privacyStatus" enum:"PUBLIC,PRIVATE,SECRET"`
@@ -49,8 +49,8 @@ type createRequestJSON struct {
 	Status          guildhall.Status   `json:"status" enum:"PENDING,APPROVED,REJECTED,CANCELED"`
 	RejectionReason string             `json:"rejectionReason"`
 	CreatedDate     time.Time          `json:"createdDate"`
-	DecidedDate     *time.Time         `json:"decidedDate,omitempty"`
-	DecidedBy       *string            `json:"decidedBy,omitempty"`
+	DecidedDate     *time.Time         `json:"decidedDate"`
+	DecidedBy       *string            `json:"decidedBy"`
 }
 
 func createRequestOut(r *guildhall.CreateRequest) createRequestJSON {
@@ -61,9 +61,7 @@ func createRequestOut(r *guildhall.CreateRequest) createRequestJSON {
 		RequesterID: r.RequesterID, Status: r.Status, RejectionReason: r.RejectionReason,
 		CreatedDate: r.CreatedAt.UTC(), DecidedDate: utc(r.DecidedAt), DecidedBy: r.DecidedBy,
 	}
-	if r.GroupID != nil {
-		out.Group.ID = *r.GroupID
-	}
+	out.Group.ID = r.GroupID
 	return out
 }
 
@@ -79,8 +77,8 @@ type joinRequestJSON struct {
 	RejectionReason string           `json:"rejectionReason"`
 	Answers         []answerJSON     `json:"answers"`
 	CreatedDate     time.Time        `json:"createdDate"`
-	DecidedDate     *time.Time       `json:"decidedDate,omitempty"`
-	DecidedBy       *string          `json:"decidedBy,omitempty"`
+	DecidedDate     *time.Time       `json:"decidedDate"`
+	DecidedBy       *string          `json:"decidedBy"`
 }
 
 func joinRequestOut(r *guildhall.JoinRequest) joinRequestJSON {
@@ -119,11 +117,11 @@ type metadataJSON struct {
 	Cursors *cursorsJSON `json:"cursors,omitempty"`
 }
 
-// cursorsJSON are the cursors of the pages either side; absent when there
-// is no such page.
+// cursorsJSON are the cursors of the pages either side; null when there is
+// no such page.
 type cursorsJSON struct {
-	Next string `json:"next,omitempty"`
-	Prev string `json:"prev,omitempty"`
+	Next *string `json:"next"`
+	Prev *string `json:"prev"`
 }
 
 // offsetMetadata is the metadata of an offset-paged page of n items.

@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"reflect"
 	"strconv"
@@ -178,6 +179,16 @@ func (s *schemaSet) of(t reflect.Type) map[string]any {
 	panic("openapi: no schema for " + t.String())
 }
 
+// nullable lets schema also be null (a pointer field sent as null).
+func nullable(schema map[string]any) map[string]any {
+	if t, ok := schema["type"].(string); ok {
+		out := maps.Clone(schema)
+		out["type"] = []any{t, "null"}
+		return out
+	}
+	return map[string]any{"anyOf": []any{schema, map[string]any{"type": "null"}}}
+}
+
 // object is the schema of struct t: its json fields, the ones without
 // omitempty required, and nothing else allowed.
 func (s *schemaSet) object(t reflect.Type) map[string]any {
@@ -195,8 +206,12 @@ func (s *schemaSet) object(t reflect.Type) map[string]any {
 		if enum := f.Tag.Get("enum"); enum != "" {
 			schema = map[string]any{"type": "string", "enum": strings.Split(enum, ",")}
 		}
+		omitempty := strings.Contains(f.Tag.Get("json"), ",omitempty")
+		if f.Type.Kind() == reflect.Pointer && !omitempty {
+			schema = nullable(schema)
+		}
 		props[name] = schema
-		if !strings.Contains(f.Tag.Get("json"), ",omitempty") {
+		if !omitempty {
 			required = append(required, name)
 		}
 	}

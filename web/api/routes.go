@@ -105,7 +105,7 @@ func (h *Handler) routeTable() []route {
 		{Method: "POST", Path: "/groups/{id}/leave", ID: "leaveGroup", Tag: "Joining", Summary: "Leave a group",
 			Responses: ok(emptyResponse{}, "The caller left."), handle: h.leave},
 		{Method: "GET", Path: "/groups/{id}/join-requests", ID: "listJoinRequests", Tag: "Joining",
-			Summary: "List the join requests of a group, newest first (those who may decide them)",
+			Summary: "List the join requests of a group, newest first (a requester sees only their own)",
 			Query:   []param{statusParam, limitParam, offsetParam}, Responses: ok(joinRequestsResponse{}, "A page of join requests."),
 			handle: h.listJoinRequests},
 		{Method: "POST", Path: "/groups/{id}/join-requests/query", ID: "queryJoinRequests", Tag: "Joining",
