@@ -296,11 +296,23 @@ type Page[T any] struct {
 	Next, Prev string
 }
 
-// RequestQuery selects requests: by status (all when empty), newest first.
+// RequestQuery selects requests: by status (all when empty), newest first
+// unless OldestFirst.
 type RequestQuery struct {
 	Status Status
 	Limit  int
 	Offset int
+	// OldestFirst sorts by created date ascending instead.
+	OldestFirst bool
+}
+
+// Order is the SQL ORDER BY of requests aliased r for q: a constant,
+// never input.
+func (q RequestQuery) Order() string {
+	if q.OldestFirst {
+		return `r.created_at, r.id`
+	}
+	return `r.created_at DESC, r.id DESC`
 }
 
 // Creation is what a create call did: Group is set when the group exists,

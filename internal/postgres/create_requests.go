@@ -80,7 +80,7 @@ func (s *CreateRequestService) listCreateRequests(ctx context.Context, requester
 		FROM create_requests r JOIN accounts a ON a.id = r.requester_id
 		LEFT JOIN groups g ON g.id = r.group_id AND g.deleted_at IS NULL
 		WHERE `+filter+`
-		ORDER BY r.created_at DESC, r.id
+		ORDER BY `+q.Order()+`
 		LIMIT $3 OFFSET $4`, append(args, q.Limit, q.Offset)...)
 	if err != nil {
 		return nil, fmt.Errorf("list create requests: %w", err)

@@ -40,7 +40,7 @@ func (s *MembershipService) ListJoinRequests(ctx context.Context, actor guildhal
 		own = actor.ID
 	}
 	args := []any{g.ID, nullIfEmpty(string(q.Status)), own}
-	return s.pageJoinRequests(ctx, filter, `r.created_at DESC, r.id DESC`, args, q.Limit, q.Offset)
+	return s.pageJoinRequests(ctx, filter, q.Order(), args, q.Limit, q.Offset)
 }
 
 // MyJoinRequests pages the actor's own requests across groups, newest
@@ -59,7 +59,7 @@ func (s *MembershipService) MyJoinRequests(ctx context.Context, actor guildhall.
 		AND ($3::boolean OR g.privacy <> 'SECRET'
 			OR EXISTS (SELECT 1 FROM group_members m WHERE m.group_id = g.id AND m.account_id = $1))`
 	args := []any{actor.ID, nullIfEmpty(string(q.Status)), actor.IsSiteAdmin()}
-	return s.pageJoinRequests(ctx, filter, `r.created_at DESC, r.id DESC`, args, q.Limit, q.Offset)
+	return s.pageJoinRequests(ctx, filter, q.Order(), args, q.Limit, q.Offset)
 }
 
 // inboxQuery is the FROM and WHERE of the pending requests of every live

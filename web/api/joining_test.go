@@ -152,7 +152,12 @@ func TestAPICreateRequests(t *testing.T) {
 	if got := ids(queried, "createRequests", "id"); !slices.Equal(got, []string{r3}) || num(queried, "metadata.total") != 3 {
 		t.Errorf("query = %v", got)
 	}
-	w.expectViolation(w.rootTok, "POST", "/create-requests/query", `{"query": {"sort": [{"fieldName": "createdDate", "order": "ASC"}]}}`, "query.sort[0].order")
+	oldest := w.expect(w.rootTok, "POST", "/create-requests/query", map[string]any{"query": map[string]any{
+		"filter": map[string]any{"status": "PENDING"}, "sort": []any{map[string]any{"fieldName": "createdDate", "order": "ASC"}}}}, 200)
+	if got := ids(oldest, "createRequests", "id"); !slices.Equal(got, []string{r1, r2, r3}) {
+		t.Errorf("oldest first = %v, want %v", got, []string{r1, r2, r3})
+	}
+	w.expectViolation(w.rootTok, "POST", "/create-requests/query", `{"query": {"sort": [{"fieldName": "createdDate", "order": "UP"}]}}`, "query.sort[0].order")
 	w.expectViolation(w.rootTok, "POST", "/create-requests/query", `{"query": {"sort": [{"fieldName": "name"}]}}`, "query.sort[0].fieldName")
 
 	w.expectError(adaTok, "POST", "/create-requests/approve", map[string]any{"createRequestIds": []string{r1}}, 403, "PERMISSION_DENIED")

@@ -104,10 +104,13 @@ func TestOpenAPIRefsResolve(t *testing.T) {
 }
 
 // TestOpenAPICoversTheSpec: every endpoint api.md lists is served.
+// testdata/api.md is a copy of the specification (../shared/spec/api.md
+// outside the repository, which a clean clone does not have): copy it
+// again when the specification changes.
 func TestOpenAPICoversTheSpec(t *testing.T) {
-	spec, err := os.ReadFile("../../../shared/spec/api.md")
+	spec, err := os.ReadFile("testdata/api.md")
 	if err != nil {
-		t.Fatalf("read the API spec beside the project: %v", err)
+		t.Fatalf("read the API spec: %v", err)
 	}
 	h := api.New(api.Config{})
 	calls := regexp.MustCompile("`(GET|POST|PATCH|DELETE) (/[^`?\\s]*)").FindAllStringSubmatch(string(spec), -1)

@@ -366,8 +366,8 @@ func parseRequestQuery(filter statusFilter, sort []sortJSON, paging *pagingJSON)
 		}
 		q.Status = guildhall.Status(s)
 	}
-	if s := parseSort(sort, []guildhall.GroupField{guildhall.FieldCreatedDate}, &v); s.Field != "" && !s.Desc {
-		v.Add("query.sort[0].order", "Requests come newest first only: order DESC.")
+	if s := parseSort(sort, []guildhall.GroupField{guildhall.FieldCreatedDate}, &v); s.Field != "" {
+		q.OldestFirst = !s.Desc
 	}
 	if paging != nil {
 		q.Limit = parseLimit(paging.Limit, "query.paging.limit", &v)
