@@ -77,6 +77,10 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		p.Message = "There is nothing here. The page may have moved, or you may not have access to it."
 	case http.StatusForbidden:
 		p.Heading = "Not allowed"
+	case http.StatusConflict:
+		// Already done, decided meanwhile, or the last admin: the message
+		// says which.
+		p.Heading = "That cannot be done now"
 	case http.StatusUnauthorized:
 		s.toLogin(w, r)
 		return

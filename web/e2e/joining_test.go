@@ -460,6 +460,7 @@ func TestJoinLastAdminCannotLeave(t *testing.T) {
 	b := w.signedIn(t, owner)
 	b.open("/groups/" + g.Slug)
 	b.click("Leave group")
+	b.waitText("That cannot be done now")
 	b.waitText(guildhall.Message(refusal))
 	if w.roles(t, g)["Olga Owner"] != guildhall.RoleAdmin {
 		t.Fatal("the last admin left")
