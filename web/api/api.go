@@ -172,6 +172,14 @@ func (h *Handler) endpoint(rt route) http.Handler {
 				return
 			}
 		}
+		if rt.Body == nil {
+			// A call that takes no body still refuses one it cannot take
+			// (api.md: over 1 MiB is 413, unknown fields are 400).
+			if err := decode(w, r, &struct{}{}, true); err != nil {
+				h.writeError(w, r, err)
+				return
+			}
+		}
 		if err := rt.handle(w, r, actor); err != nil {
 			h.writeError(w, r, err)
 		}

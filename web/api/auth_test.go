@@ -153,6 +153,15 @@ func TestAPIBodies(t *testing.T) {
 		w.expect(w.rootTok, "POST", "/groups", nil, 400)
 		w.expectViolation(w.rootTok, "POST", "/groups", `{}`, "group")
 	})
+	t.Run("calls that take no body refuse one they cannot take", func(t *testing.T) {
+		g := "/groups/0b6c1d3e-0000-4000-8000-000000000000"
+		w.expectViolation(w.rootTok, "POST", g+"/leave", `{"force": true}`, "force")
+		w.expect(w.rootTok, "DELETE", g, `{"x": "`+strings.Repeat("a", 1<<20)+`"}`, 413)
+		// An empty object or no body at all is fine: the call goes on (and
+		// finds no such group).
+		w.expect(w.rootTok, "POST", g+"/leave", `{}`, 404)
+		w.expect(w.rootTok, "DELETE", g, nil, 404)
+	})
 }
 
 func TestAPIUnknownRoutes(t *testing.T) {
