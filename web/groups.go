@@ -293,23 +293,30 @@ func (s *Server) saveSettings(w http.ResponseWriter, r *http.Request) {
 
 	// A change that decides pending requests is confirmed first: on the
 	// confirmation page, or by having seen its effect stated live on the
-	// settings page (the same number of requests as now).
-	if privacy != g.Privacy && privacy.Valid() && r.PostFormValue("confirm") != "yes" {
-		preview, err := s.Membership.PreviewPrivacyChange(r.Context(), a, g.ID, privacy)
-		if err != nil {
-			s.fail(w, r, err)
-			return
+	// settings page. Either way the number confirmed goes to the service,
+	// which refuses the change if it would now decide another number (a
+	// request arrived meanwhile); the page then asks again.
+	changing := privacy != g.Privacy && privacy.Valid()
+	if changing {
+		n, seen := templates.ParsePrivacySeen(r.PostFormValue("previewed"), string(privacy))
+		if !seen {
+			asked, err := s.confirmPrivacy(w, r, g, privacy, hiddenSettings(name, desc, privacy, approve, invite, show))
+			if err != nil || asked {
+				if err != nil {
+					s.fail(w, r, err)
+				}
+				return
+			}
 		}
-		seen := r.PostFormValue("previewed") == templates.PrivacySeen(string(privacy), preview.Pending)
-		if (preview.Approvals > 0 || preview.Rejects > 0) && !seen {
-			s.render(w, r, http.StatusOK, templates.ConfirmPrivacyChange(templates.ConfirmPrivacy{
-				Page: s.page(r, "Confirm privacy change", "groups"), Slug: g.Slug,
-				Effect: templates.PrivacyEffectText(string(g.Privacy), string(privacy), preview.Pending),
-				Hidden: hiddenSettings(name, desc, privacy, approve, invite, show)}))
-			return
-		}
+		u.ExpectDecided = &n
 	}
 	updated, err := s.Groups.UpdateGroup(r.Context(), a, g.ID, u)
+	if changing && errors.Is(err, guildhall.ErrFailedPrecondition) {
+		if _, err := s.confirmPrivacy(w, r, g, privacy, hiddenSettings(name, desc, privacy, approve, invite, show)); err != nil {
+			s.fail(w, r, err)
+		}
+		return
+	}
 	if errors.Is(err, guildhall.ErrInvalid) {
 		f, ferr := s.settingsForm(r, g)
 		if ferr != nil {
@@ -328,6 +335,26 @@ func (s *Server) saveSettings(w http.ResponseWriter, r *http.Request) {
 	}
 	s.setFlash(w, r, "Settings saved.")
 	s.redirect(w, r, "/groups/"+updated.Slug+"/settings")
+}
+
+// confirmPrivacy shows the confirmation page of a privacy change that
+// decides pending requests, with the number it decides now, and reports
+// whether it did; a change that decides none needs no confirmation.
+func (s *Server) confirmPrivacy(w http.ResponseWriter, r *http.Request, g *guildhall.GroupView, to guildhall.Privacy, hidden []templates.Option) (bool, error) {
+	preview, err := s.Membership.PreviewPrivacyChange(r.Context(), viewer(r), g.ID, to)
+	if err != nil {
+		return false, err
+	}
+	decided := preview.Approvals + preview.Rejects
+	if decided == 0 {
+		return false, nil
+	}
+	hidden = append(hidden, templates.Option{Value: "previewed", Label: templates.PrivacySeen(string(to), decided)})
+	s.render(w, r, http.StatusOK, templates.ConfirmPrivacyChange(templates.ConfirmPrivacy{
+		Page: s.page(r, "Confirm privacy change", "groups"), Slug: g.Slug,
+		Effect: templates.PrivacyEffectText(string(g.Privacy), string(to), decided),
+		Hidden: hidden}))
+	return true, nil
 }
 
 func hiddenSettings(name, desc string, p guildhall.Privacy, approve, invite, show bool) []templates.Option {

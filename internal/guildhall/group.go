@@ -155,6 +155,11 @@ type GroupUpdate struct {
 	MembersCanApprove *bool
 	MembersCanInvite  *bool
 	ShowMemberList    *bool
+	// ExpectDecided, when set, is how many pending join requests the
+	// caller was told a privacy change decides (see PrivacyPreview): if it
+	// would decide another number (a request arrived meanwhile), the update
+	// is refused with ErrFailedPrecondition and nothing changes.
+	ExpectDecided *int
 }
 
 // Normalize trims the name.

@@ -400,7 +400,7 @@ func (s *GroupService) UpdateGroup(ctx context.Context, actor guildhall.Actor, i
 			}
 		}
 		if out.Privacy != before.Privacy {
-			if err := onPrivacyChange(ctx, tx, actor, before, out); err != nil {
+			if err := onPrivacyChange(ctx, tx, actor, before, out, u.ExpectDecided); err != nil {
 				return err
 			}
 		}

@@ -590,6 +590,35 @@ func TestInbox(t *testing.T) {
 	}
 }
 
+// A privacy change confirmed for n pending requests is refused whole when
+// it would decide another number; confirmed for the right number it goes.
+func TestPrivacyChangeExpectDecided(t *testing.T) {
+	t.Parallel()
+	f := newMembershipFixture(t)
+	ada := f.person("Ada Admin")
+	g := f.group("Book Club", guildhall.Private, guildhall.DefaultGroupSettings(), ada)
+	for _, name := range []string{"Rita Requester", "Sam Second", "Tia Third"} {
+		f.pending(g, f.person(name), time.Now())
+	}
+	public := guildhall.Public
+	for _, expect := range []int{2, 0, 4} {
+		_, err := f.s.Groups.UpdateGroup(f.ctx, ada, g.ID, guildhall.GroupUpdate{Privacy: &public, ExpectDecided: &expect})
+		expectKind(t, err, guildhall.ErrFailedPrecondition)
+		if g := f.reload(g); g.Privacy != guildhall.Private || g.MembersCount != 1 {
+			t.Fatalf("refused change (expected %d) left privacy %s, %d members", expect, g.Privacy, g.MembersCount)
+		}
+		if n := f.count(`SELECT count(*) FROM join_requests WHERE group_id = $1 AND status = 'PENDING'`, g.ID); n != 3 {
+			t.Fatalf("refused change (expected %d) left %d pending", expect, n)
+		}
+	}
+	three := 3
+	updated, err := f.s.Groups.UpdateGroup(f.ctx, ada, g.ID, guildhall.GroupUpdate{Privacy: &public, ExpectDecided: &three})
+	expectKind(t, err, nil)
+	if updated.Privacy != guildhall.Public || updated.MembersCount != 4 {
+		t.Fatalf("confirmed change: privacy %s, %d members", updated.Privacy, updated.MembersCount)
+	}
+}
+
 func TestPrivacyChangeEffects(t *testing.T) {
 	t.Parallel()
 	f := newMembershipFixture(t)

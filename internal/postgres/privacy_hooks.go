@@ -19,21 +19,32 @@ import (
 // here; one that arrives after waits for the group lock and then sees the
 // new privacy. So no request is left pending in a group that no longer
 // takes requests.
-func onPrivacyChange(ctx context.Context, tx *sqlx.Tx, actor guildhall.Actor, before, after *guildhall.Group) error {
-	if before.Privacy != guildhall.Private || after.Privacy == guildhall.Private {
-		return nil
-	}
-	switch after.Privacy {
-	case guildhall.Public:
-		if _, err := endPendingJoinRequests(ctx, tx, actor, after, guildhall.Approved,
-			guildhall.ActionJoinRequestApproved, "privacy changed to Public"); err != nil {
-			return err
+//
+// expect, when not nil, is how many requests the caller confirmed the
+// change decides; deciding another number is refused (the transaction
+// then rolls back whole).
+func onPrivacyChange(ctx context.Context, tx *sqlx.Tx, actor guildhall.Actor, before, after *guildhall.Group, expect *int) error {
+	var decided int64
+	var err error
+	if before.Privacy == guildhall.Private {
+		switch after.Privacy {
+		case guildhall.Public:
+			decided, err = endPendingJoinRequests(ctx, tx, actor, after, guildhall.Approved,
+				guildhall.ActionJoinRequestApproved, "privacy changed to Public")
+			if err == nil {
+				err = syncMembersCount(ctx, tx, after)
+			}
+		case guildhall.Secret:
+			decided, err = endPendingJoinRequests(ctx, tx, actor, after, guildhall.Rejected,
+				guildhall.ActionJoinRequestRejected, "privacy changed to Secret")
 		}
-		return syncMembersCount(ctx, tx, after)
-	case guildhall.Secret:
-		_, err := endPendingJoinRequests(ctx, tx, actor, after, guildhall.Rejected,
-			guildhall.ActionJoinRequestRejected, "privacy changed to Secret")
+	}
+	if err != nil {
 		return err
+	}
+	if expect != nil && int(decided) != *expect {
+		return guildhall.FailedPrecondition("This change would now decide %d pending join requests, not the %d you confirmed: nothing was changed; look again.",
+			decided, *expect)
 	}
 	return nil
 }

@@ -67,6 +67,14 @@ func TestPrivacyPrivateToSecretRejectsAfterConfirmation(t *testing.T) {
 	if p := w.pending(t, g); len(p) != 2 {
 		t.Fatalf("the change was saved before it was confirmed: pending = %v", p)
 	}
+	// Another request arrives while the owner reads the confirmation: the
+	// change confirmed for 2 is not applied to 3; the page asks again.
+	w.request(t, w.account(t, "Cid Carter"), g)
+	b.click("Confirm change")
+	b.waitText("Making this group secret will reject 3 pending join requests.")
+	if p := w.pending(t, g); len(p) != 3 {
+		t.Fatalf("a change confirmed for 2 requests decided some of 3: pending = %v", p)
+	}
 	b.click("Confirm change")
 	b.waitText("Settings saved.")
 
