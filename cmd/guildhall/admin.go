@@ -104,6 +104,9 @@ func tokenCreate(ctx context.Context, args []string, stdout io.Writer, logger *s
 	if t.Elevated {
 		kind = "elevated token"
 	}
-	fmt.Fprintf(stdout, "created %s %q for %s <%s>; it is shown only this once:\n%s\n", kind, t.Name, acct.DisplayName, acct.Email, token)
+	// Only the token goes to standard output, so TOKEN=$(guildhall token
+	// create …) keeps just the token; what it is goes to the log.
+	logger.Info("created "+kind+"; it is shown only this once", "name", t.Name, "account", acct.Email)
+	fmt.Fprintln(stdout, token)
 	return nil
 }

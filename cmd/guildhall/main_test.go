@@ -241,6 +241,32 @@ func TestServeWithPrivateCluster(t *testing.T) {
 		t.Fatalf("serve exited after user add attached to its cluster (%v):\n%s", exitErr, logs)
 	}
 
+	// token create prints only the token on standard output (for
+	// TOKEN=$(guildhall token create …)), and the token works on the API.
+	stdout, stderr, code = runGuildhall(t, env, "",
+		"token", "create", "--email", "admin@example.com", "--name", "ops", "--elevated", "--data-dir", dir)
+	token := strings.TrimSuffix(stdout, "\n")
+	if code != 0 || !strings.HasPrefix(token, "gh_") || strings.ContainsAny(token, " \n") {
+		t.Fatalf("token create: exit %d\nstdout: %q\nstderr: %s", code, stdout, stderr)
+	}
+	apiReq, err := http.NewRequest(http.MethodGet, origin+"/api/v1/settings", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	apiReq.Header.Set("Authorization", "Bearer "+token)
+	apiRes, err := client.Do(apiReq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	apiRes.Body.Close()
+	if apiRes.StatusCode != http.StatusOK {
+		t.Fatalf("GET /api/v1/settings with the new token: status %d, want 200", apiRes.StatusCode)
+	}
+	_, stderr, code = runGuildhall(t, env, "", "token", "create", "--email", "nobody@example.com", "--name", "x", "--data-dir", dir)
+	if code == 0 || !strings.Contains(stderr, "nobody@example.com") && !strings.Contains(strings.ToLower(stderr), "not found") {
+		t.Errorf("token create for an unknown email: exit %d, stderr %s", code, stderr)
+	}
+
 	// The new account signs in over HTTP.
 	req, err := http.NewRequest(http.MethodPost, origin+"/login", strings.NewReader(url.Values{
 		"email": {"admin@example.com"}, "password": {"a long password"}}.Encode()))
