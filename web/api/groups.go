@@ -24,14 +24,14 @@ type settingsInputJSON struct {
 }
 
 type createGroupBody struct {
-	Group *groupInputJSON `json:"group"`
+	Group *groupInputJSON `json:"group" openapi:"notnull"`
 	// CreatorID names the account that creates the group; elevated tokens
 	// must give it, other callers create as themselves.
 	CreatorID string `json:"creatorId,omitempty"`
 }
 
 type updateGroupBody struct {
-	Group *groupInputJSON `json:"group"`
+	Group *groupInputJSON `json:"group" openapi:"notnull"`
 }
 
 // groupField names a field of the group input the way the API does.

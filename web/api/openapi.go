@@ -113,14 +113,11 @@ func errorResponseName(status int) string {
 
 // errorStatuses are the errors a route can answer with.
 func errorStatuses(rt route) []int {
+	// Every call reads its body, so any can refuse one (400, 413).
 	if rt.Public {
-		return []int{500}
+		return []int{400, 413, 500}
 	}
-	out := []int{400, 401, 403, 404, 409}
-	if rt.Body != nil {
-		out = append(out, 413)
-	}
-	return append(out, 429, 500)
+	return []int{400, 401, 403, 404, 409, 413, 429, 500}
 }
 
 // schemaSet collects the named schemas of the document.
@@ -207,7 +204,9 @@ func (s *schemaSet) object(t reflect.Type) map[string]any {
 			schema = map[string]any{"type": "string", "enum": strings.Split(enum, ",")}
 		}
 		omitempty := strings.Contains(f.Tag.Get("json"), ",omitempty")
-		if f.Type.Kind() == reflect.Pointer && !omitempty {
+		// A pointer is null when absent, unless the field refuses null (a
+		// request body's required part, tagged openapi:"notnull").
+		if f.Type.Kind() == reflect.Pointer && !omitempty && f.Tag.Get("openapi") != "notnull" {
 			schema = nullable(schema)
 		}
 		props[name] = schema

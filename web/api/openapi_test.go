@@ -124,3 +124,54 @@ func TestOpenAPICoversTheSpec(t *testing.T) {
 		}
 	}
 }
+
+// TestOpenAPINullability: what the API sends as null is nullable in the
+// document (a pending request's decidedDate), and what it refuses as null
+// is not (a create's group).
+func TestOpenAPINullability(t *testing.T) {
+	schemas := openAPIDoc(t, api.New(api.Config{}))["components"].(map[string]any)["schemas"].(map[string]any)
+	prop := func(schema, field string) map[string]any {
+		t.Helper()
+		s, ok := schemas[schema].(map[string]any)
+		if !ok {
+			t.Fatalf("no schema %s", schema)
+		}
+		p, ok := s["properties"].(map[string]any)[field].(map[string]any)
+		if !ok {
+			t.Fatalf("schema %s has no property %s", schema, field)
+		}
+		return p
+	}
+	nullable := func(p map[string]any) bool {
+		if types, ok := p["type"].([]any); ok {
+			return slices.Contains(types, any("null"))
+		}
+		for _, alt := range asList(p["anyOf"]) {
+			if alt.(map[string]any)["type"] == "null" {
+				return true
+			}
+		}
+		return false
+	}
+	for _, c := range []struct {
+		schema, field string
+		want          bool
+	}{
+		{"CreateRequest", "decidedDate", true},
+		{"CreateRequest", "decidedBy", true},
+		{"JoinRequest", "decidedDate", true},
+		{"Cursors", "next", true},
+		{"CreateGroupBody", "group", false},
+		{"GroupQueryBody", "query", false},
+		{"Group", "name", false},
+	} {
+		if got := nullable(prop(c.schema, c.field)); got != c.want {
+			t.Errorf("%s.%s nullable = %v, want %v (%v)", c.schema, c.field, got, c.want, prop(c.schema, c.field))
+		}
+	}
+}
+
+func asList(v any) []any {
+	l, _ := v.([]any)
+	return l
+}

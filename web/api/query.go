@@ -19,7 +19,7 @@ import (
 // service turns each Condition into placeholders.
 
 type groupQueryBody struct {
-	Query *groupQueryJSON `json:"query"`
+	Query *groupQueryJSON `json:"query" openapi:"notnull"`
 }
 
 type groupQueryJSON struct {
@@ -320,7 +320,7 @@ func opList(ops []guildhall.Op) string { return orList(ops) }
 // (newest first).
 
 type joinRequestQueryBody struct {
-	Query *joinRequestQueryJSON `json:"query"`
+	Query *joinRequestQueryJSON `json:"query" openapi:"notnull"`
 }
 
 type joinRequestQueryJSON struct {
@@ -329,7 +329,7 @@ type joinRequestQueryJSON struct {
 }
 
 type createRequestQueryBody struct {
-	Query *createRequestQueryJSON `json:"query"`
+	Query *createRequestQueryJSON `json:"query" openapi:"notnull"`
 }
 
 type createRequestQueryJSON struct {
