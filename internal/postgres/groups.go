@@ -671,15 +671,6 @@ func (s *GroupService) QueryGroups(ctx context.Context, actor guildhall.Actor, q
 	filter := strings.Join(where, " AND ")
 
 	page := &guildhall.Page[guildhall.GroupView]{Items: []guildhall.GroupView{}, Offset: q.Offset, Limit: q.Limit}
-	if cursor == nil {
-		err := s.db.GetContext(ctx, &page.Total, `
-			SELECT count(*) FROM groups g
-			LEFT JOIN group_members m ON m.group_id = g.id AND m.account_id = $1::uuid
-			WHERE `+filter, args...)
-		if err != nil {
-			return nil, fmt.Errorf("count groups: %w", err)
-		}
-	}
 
 	// Backward paging reads the other way from the cursor, then reverses.
 	desc := q.Sort.Desc != (cursor != nil && q.Backward)
@@ -707,6 +698,22 @@ func (s *GroupService) QueryGroups(ctx context.Context, actor guildhall.Actor, q
 		ORDER BY `+sortCol.expr+` `+dir+`, g.id `+dir+paging, rowsArgs...)
 	if err != nil {
 		return nil, fmt.Errorf("query groups: %w", err)
+	}
+
+	// Offset paging reports the total. A page that is not full, and not
+	// past the end, is the last one: the total is known without counting.
+	if cursor == nil {
+		if len(rows) < q.Limit && (len(rows) > 0 || q.Offset == 0) {
+			page.Total = q.Offset + len(rows)
+		} else {
+			err := s.db.GetContext(ctx, &page.Total, `
+				SELECT count(*) FROM groups g
+				LEFT JOIN group_members m ON m.group_id = g.id AND m.account_id = $1::uuid
+				WHERE `+filter, args...)
+			if err != nil {
+				return nil, fmt.Errorf("count groups: %w", err)
+			}
+		}
 	}
 
 	more := len(rows) > q.Limit

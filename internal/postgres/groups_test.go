@@ -829,3 +829,29 @@ func TestGroupViewCarriesViewerState(t *testing.T) {
 		}
 	}
 }
+
+// TestQueryGroupsTotalOnEveryPage: the total is the same on every offset
+// page (full, last, past the end), counted or inferred, and never counts a
+// secret group the viewer may not see.
+func TestQueryGroupsTotalOnEveryPage(t *testing.T) {
+	t.Parallel()
+	f := newGroupsFixture(t)
+	owner := f.account("Olga Owner")
+	viewer := f.account("Vic Viewer")
+	for i := range 7 {
+		f.group(owner, fmt.Sprintf("Club %d", i), guildhall.Public)
+	}
+	f.group(owner, "Hidden Club", guildhall.Secret)
+	for _, c := range []struct{ limit, offset, items int }{
+		{10, 0, 7}, // first and last page, not full: inferred
+		{3, 0, 3},  // full: counted
+		{3, 6, 1},  // last page: inferred
+		{3, 9, 0},  // past the end: counted
+		{7, 0, 7},  // exactly full: counted
+	} {
+		p := f.query(viewer, guildhall.GroupQuery{Limit: c.limit, Offset: c.offset})
+		if len(p.Items) != c.items || p.Total != 7 {
+			t.Errorf("limit %d offset %d: %d items, total %d; want %d items, total 7", c.limit, c.offset, len(p.Items), p.Total, c.items)
+		}
+	}
+}
