@@ -194,19 +194,24 @@ func syncMembersCount(ctx context.Context, tx *sqlx.Tx, g *guildhall.Group) erro
 	return nil
 }
 
-// isLastAdmin reports whether m is the only admin of group g. The caller
-// holds the group lock, so no other change can take an admin away meanwhile.
-func isLastAdmin(ctx context.Context, tx *sqlx.Tx, g *guildhall.Group, m *guildhall.Member) (bool, error) {
+// keepAnAdmin refuses taking m, the only admin of group g, out of the
+// admins (leaving, removal or demotion); the refusal starts with who, "You
+// are" or "Ada Admin is". The caller holds the group lock, so no other
+// change can take an admin away meanwhile.
+func keepAnAdmin(ctx context.Context, tx *sqlx.Tx, g *guildhall.Group, m *guildhall.Member, who string) error {
 	if m.Role != guildhall.RoleAdmin {
-		return false, nil
+		return nil
 	}
 	var admins int
 	err := tx.GetContext(ctx, &admins, `
 		SELECT count(*) FROM group_members WHERE group_id = $1 AND role = 'ADMIN'`, g.ID)
 	if err != nil {
-		return false, fmt.Errorf("count admins: %w", err)
+		return fmt.Errorf("count admins: %w", err)
 	}
-	return admins <= 1, nil
+	if admins > 1 {
+		return nil
+	}
+	return guildhall.FailedPrecondition("%s the last admin of %s: make another member an admin first.", who, g.Name)
 }
 
 // checkPage fills the default limit and names what is wrong with a page.

@@ -167,12 +167,8 @@ func leave(ctx context.Context, tx *sqlx.Tx, actor guildhall.Actor, g *guildhall
 	if err != nil {
 		return err
 	}
-	last, err := isLastAdmin(ctx, tx, g, m)
-	if err != nil {
+	if err := keepAnAdmin(ctx, tx, g, m, "You are"); err != nil {
 		return err
-	}
-	if last {
-		return guildhall.FailedPrecondition("You are the last admin of %s: make another member an admin first.", g.Name)
 	}
 	if err := deleteMember(ctx, tx, g, m.AccountID); err != nil {
 		return err

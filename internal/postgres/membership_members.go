@@ -150,12 +150,8 @@ func (s *MembershipService) RemoveMember(ctx context.Context, actor guildhall.Ac
 		if err != nil {
 			return err
 		}
-		last, err := isLastAdmin(ctx, tx, g, m)
-		if err != nil {
+		if err := keepAnAdmin(ctx, tx, g, m, m.DisplayName+" is"); err != nil {
 			return err
-		}
-		if last {
-			return guildhall.FailedPrecondition("%s is the last admin of %s: make another member an admin first.", m.DisplayName, g.Name)
 		}
 		if err := deleteMember(ctx, tx, g, m.AccountID); err != nil {
 			return err
@@ -198,12 +194,8 @@ func (s *MembershipService) SetRole(ctx context.Context, actor guildhall.Actor, 
 		if m.Role == role {
 			return nil
 		}
-		last, err := isLastAdmin(ctx, tx, g, m)
-		if err != nil {
+		if err := keepAnAdmin(ctx, tx, g, m, m.DisplayName+" is"); err != nil {
 			return err
-		}
-		if last {
-			return guildhall.FailedPrecondition("%s is the last admin of %s: make another member an admin first.", m.DisplayName, g.Name)
 		}
 		before := m.Role
 		err = tx.GetContext(ctx, &m.Role, `
