@@ -297,10 +297,11 @@ func (s *Server) saveSettings(w http.ResponseWriter, r *http.Request) {
 	// which refuses the change if it would now decide another number (a
 	// request arrived meanwhile); the page then asks again.
 	changing := privacy != g.Privacy && privacy.Valid()
+	hidden := hiddenSettings(name, desc, privacy, approve, invite, show)
 	if changing {
 		n, seen := templates.ParsePrivacySeen(r.PostFormValue("previewed"), string(privacy))
 		if !seen {
-			asked, err := s.confirmPrivacy(w, r, g, privacy, hiddenSettings(name, desc, privacy, approve, invite, show))
+			asked, err := s.confirmPrivacy(w, r, g, privacy, hidden)
 			if err != nil || asked {
 				if err != nil {
 					s.fail(w, r, err)
@@ -312,10 +313,19 @@ func (s *Server) saveSettings(w http.ResponseWriter, r *http.Request) {
 	}
 	updated, err := s.Groups.UpdateGroup(r.Context(), a, g.ID, u)
 	if changing && errors.Is(err, guildhall.ErrFailedPrecondition) {
-		if _, err := s.confirmPrivacy(w, r, g, privacy, hiddenSettings(name, desc, privacy, approve, invite, show)); err != nil {
-			s.fail(w, r, err)
+		// The number changed since it was shown: ask again with the new
+		// one, or, if the change now decides nothing, save it (that needs
+		// no confirmation).
+		asked, cerr := s.confirmPrivacy(w, r, g, privacy, hidden)
+		if cerr != nil || asked {
+			if cerr != nil {
+				s.fail(w, r, cerr)
+			}
+			return
 		}
-		return
+		none := 0
+		u.ExpectDecided = &none
+		updated, err = s.Groups.UpdateGroup(r.Context(), a, g.ID, u)
 	}
 	if errors.Is(err, guildhall.ErrInvalid) {
 		f, ferr := s.settingsForm(r, g)
@@ -326,6 +336,10 @@ func (s *Server) saveSettings(w http.ResponseWriter, r *http.Request) {
 		f.Name, f.Description, f.Privacy = name, desc, string(privacy)
 		f.MembersCanApprove, f.MembersCanInvite, f.ShowMemberList = approve, invite, show
 		f.Errors = guildhall.FieldErrors(err)
+		if f.Effect, err = s.privacyChange(r, g, privacy); err != nil {
+			s.fail(w, r, err)
+			return
+		}
 		s.render(w, r, http.StatusUnprocessableEntity, templates.GroupSettings(f))
 		return
 	}
@@ -341,20 +355,28 @@ func (s *Server) saveSettings(w http.ResponseWriter, r *http.Request) {
 // decides pending requests, with the number it decides now, and reports
 // whether it did; a change that decides none needs no confirmation.
 func (s *Server) confirmPrivacy(w http.ResponseWriter, r *http.Request, g *guildhall.GroupView, to guildhall.Privacy, hidden []templates.Option) (bool, error) {
-	preview, err := s.Membership.PreviewPrivacyChange(r.Context(), viewer(r), g.ID, to)
-	if err != nil {
+	effect, err := s.privacyChange(r, g, to)
+	if err != nil || effect.Text() == "" {
 		return false, err
 	}
-	decided := preview.Approvals + preview.Rejects
-	if decided == 0 {
-		return false, nil
-	}
-	hidden = append(hidden, templates.Option{Value: "previewed", Label: templates.PrivacySeen(string(to), decided)})
 	s.render(w, r, http.StatusOK, templates.ConfirmPrivacyChange(templates.ConfirmPrivacy{
-		Page: s.page(r, "Confirm privacy change", "groups"), Slug: g.Slug,
-		Effect: templates.PrivacyEffectText(string(g.Privacy), string(to), decided),
-		Hidden: hidden}))
+		Page: s.page(r, "Confirm privacy change", "groups"), Slug: g.Slug, Effect: effect, Hidden: hidden}))
 	return true, nil
+}
+
+// privacyChange asks the service what changing g to privacy to would do to
+// its pending join requests (nothing when to is g's privacy or invalid).
+func (s *Server) privacyChange(r *http.Request, g *guildhall.GroupView, to guildhall.Privacy) (templates.PrivacyChange, error) {
+	c := templates.PrivacyChange{To: string(to)}
+	if to == g.Privacy || !to.Valid() {
+		return c, nil
+	}
+	p, err := s.Membership.PreviewPrivacyChange(r.Context(), viewer(r), g.ID, to)
+	if err != nil {
+		return c, err
+	}
+	c.Approvals, c.Rejects = p.Approvals, p.Rejects
+	return c, nil
 }
 
 func hiddenSettings(name, desc string, p guildhall.Privacy, approve, invite, show bool) []templates.Option {
@@ -376,18 +398,12 @@ func (s *Server) privacyPreview(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	to := guildhall.Privacy(r.URL.Query().Get("privacy"))
-	text, seen := "", ""
-	if to.Valid() && to != g.Privacy {
-		preview, err := s.Membership.PreviewPrivacyChange(r.Context(), viewer(r), g.ID, to)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		text = templates.PrivacyEffectText(string(g.Privacy), string(to), preview.Pending)
-		seen = templates.PrivacySeen(string(to), preview.Pending)
+	effect, err := s.privacyChange(r, g, guildhall.Privacy(r.URL.Query().Get("privacy")))
+	if err != nil {
+		s.fail(w, r, err)
+		return
 	}
-	s.render(w, r, http.StatusOK, templates.PrivacyEffect(text, seen))
+	s.render(w, r, http.StatusOK, templates.PrivacyEffect(effect))
 }
 
 func (s *Server) saveQuestions(w http.ResponseWriter, r *http.Request) {

@@ -1,10 +1,13 @@
 package web_test
 
 import (
+	"context"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
+	"guildhall/internal/guildhall"
 	"guildhall/internal/testapp"
 )
 
@@ -28,5 +31,46 @@ func TestDirectoryPageNumberIsBounded(t *testing.T) {
 	}
 	if body := testapp.Body(app.Get(t, c, "/groups?page=9223372036854775807")); !strings.Contains(body, `href="/groups?page=499"`) {
 		t.Errorf("the last allowed page has no way back:\n%s", body)
+	}
+}
+
+// Settings saved with a privacy effect that no longer holds: when the
+// change now decides nothing it is saved (nothing to confirm); a form
+// refused for a bad field still states the chosen privacy's effect.
+func TestSettingsPrivacyEffectOutdatedOrRefused(t *testing.T) {
+	t.Parallel()
+	app := testapp.New(t)
+	ctx := context.Background()
+	olga := app.Account(t, "olga@example.com", "Olga", testapp.SiteAdmin)
+	ann := app.Account(t, "ann@example.com", "Ann")
+	c, err := app.Services.Groups.CreateGroup(ctx, guildhall.ActorFor(olga), guildhall.GroupInput{Name: "Quiet Readers", Privacy: guildhall.Private}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := c.Group
+	if _, err := app.Services.Membership.Join(ctx, guildhall.ActorFor(ann), g.ID, nil); err != nil {
+		t.Fatal(err)
+	}
+	client := app.SignedIn(t, "olga@example.com")
+	settings := "/groups/" + g.Slug + "/settings"
+
+	res := app.PostForm(t, client, settings, url.Values{"name": {""}, "privacy": {"PUBLIC"}, "showMemberList": {"on"}, "previewed": {"PUBLIC:1"}})
+	if body := testapp.Body(res); res.StatusCode != http.StatusUnprocessableEntity ||
+		!strings.Contains(body, "Making this group public will approve 1 pending join request.") {
+		t.Fatalf("refused form: %d, want 422 stating the effect\n%s", res.StatusCode, body)
+	}
+
+	// Ann cancels after Olga saw "will approve 1".
+	if _, err := app.Services.Membership.CancelJoinRequest(ctx, guildhall.ActorFor(ann), g.ID); err != nil {
+		t.Fatal(err)
+	}
+	res = app.PostForm(t, client, settings, url.Values{"name": {"Quiet Readers"}, "privacy": {"PUBLIC"},
+		"showMemberList": {"on"}, "previewed": {"PUBLIC:1"}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("save after the effect went away: %d, want 303\n%s", res.StatusCode, testapp.Body(res))
+	}
+	after, err := app.Services.Groups.GroupByID(ctx, guildhall.ActorFor(olga), g.ID)
+	if err != nil || after.Privacy != guildhall.Public {
+		t.Fatalf("group after saving: %+v, %v", after, err)
 	}
 }
