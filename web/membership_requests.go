@@ -28,7 +28,7 @@ func (s *Server) deciderGroup(w http.ResponseWriter, r *http.Request) (*guildhal
 		return nil, false
 	}
 	if !guildhall.CanDecideJoinRequests(viewer(r), &g.Group, g.ViewerRole) {
-		s.fail(w, r, guildhall.Forbidden("Only the admins of %s can decide its join requests.", g.Name))
+		s.fail(w, r, guildhall.NotDecider(&g.Group))
 		return nil, false
 	}
 	return g, true

@@ -55,6 +55,14 @@ func CanDecideJoinRequests(a Actor, g *Group, role Role) bool {
 	return a.IsSiteAdmin() || role == RoleAdmin || (role == RoleMember && g.MembersCanApprove)
 }
 
+// NotDecider is the refusal of someone CanDecideJoinRequests turns away.
+func NotDecider(g *Group) error {
+	if g.MembersCanApprove {
+		return Forbidden("Only the members of %s can decide its join requests.", g.Name)
+	}
+	return Forbidden("Only the admins of %s can decide its join requests.", g.Name)
+}
+
 // CanAddMembers: site admins and group admins always; in a secret group every
 // member; elsewhere every member when the group lets members invite.
 func CanAddMembers(a Actor, g *Group, role Role) bool {

@@ -12,14 +12,6 @@ import (
 	"guildhall/internal/guildhall"
 )
 
-// errNotDecider is the refusal of someone who may not decide g's requests.
-func errNotDecider(g *guildhall.Group) error {
-	if g.MembersCanApprove {
-		return guildhall.Forbidden("Only the members of %s can decide its join requests.", g.Name)
-	}
-	return guildhall.Forbidden("Only the admins of %s can decide its join requests.", g.Name)
-}
-
 // ListJoinRequests pages a group's join requests, newest first; q.Status
 // filters. Those who decide them (guildhall.CanDecideJoinRequests) see them
 // all; anyone else who can see the group sees only their own.
@@ -197,7 +189,7 @@ func (s *MembershipService) decideEach(ctx context.Context, actor guildhall.Acto
 		return nil, err
 	}
 	if !guildhall.CanDecideJoinRequests(actor, g, role) {
-		return nil, errNotDecider(g)
+		return nil, guildhall.NotDecider(g)
 	}
 	return eachInTx(ctx, s.db, accountIDs, func(tx *sqlx.Tx, i int, res *guildhall.BulkResult[guildhall.JoinRequest]) error {
 		g, role, err := groupForActor(ctx, tx, actor, groupID, true)
@@ -205,7 +197,7 @@ func (s *MembershipService) decideEach(ctx context.Context, actor guildhall.Acto
 			return err
 		}
 		if !guildhall.CanDecideJoinRequests(actor, g, role) {
-			return errNotDecider(g)
+			return guildhall.NotDecider(g)
 		}
 		r, err := lockJoinRequest(ctx, tx, g, accountIDs[i])
 		if err != nil {
