@@ -163,8 +163,6 @@ func (s *Server) creationMode(r *http.Request) (guildhall.CreationMode, error) {
 	return guildhall.HowCanCreateGroup(viewer(r), settings.CreationPolicy), nil
 }
 
-var errCreateRefused = guildhall.Forbidden("Only site admins can create groups on this site.")
-
 func (s *Server) newGroupPage(w http.ResponseWriter, r *http.Request) {
 	mode, err := s.creationMode(r)
 	if err != nil {
@@ -172,7 +170,7 @@ func (s *Server) newGroupPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if mode == guildhall.CreationRefused {
-		s.fail(w, r, errCreateRefused)
+		s.fail(w, r, guildhall.NotCreator())
 		return
 	}
 	s.render(w, r, http.StatusOK, templates.NewGroup(templates.GroupForm{Page: s.page(r, "New group", "groups"),

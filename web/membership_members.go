@@ -59,7 +59,7 @@ func (s *Server) addMember(w http.ResponseWriter, r *http.Request) {
 	a := viewer(r)
 	// Asked before the lookup so that nobody else learns which emails have accounts.
 	if !guildhall.CanAddMembers(a, &g.Group, g.ViewerRole) {
-		s.fail(w, r, guildhall.Forbidden("Only the admins of %s can add members to it.", g.Name))
+		s.fail(w, r, guildhall.NotAdder(&g.Group))
 		return
 	}
 	email := strings.TrimSpace(r.PostFormValue("email"))

@@ -55,6 +55,14 @@ func CanDecideJoinRequests(a Actor, g *Group, role Role) bool {
 	return a.IsSiteAdmin() || role == RoleAdmin || (role == RoleMember && g.MembersCanApprove)
 }
 
+// NotCreator is the refusal of someone HowCanCreateGroup turns away.
+func NotCreator() error { return Forbidden("Only site admins can create groups on this site.") }
+
+// NotAdder is the refusal of someone CanAddMembers turns away.
+func NotAdder(g *Group) error {
+	return Forbidden("Only the admins of %s can add members to it.", g.Name)
+}
+
 // NotDecider is the refusal of someone CanDecideJoinRequests turns away.
 func NotDecider(g *Group) error {
 	if g.MembersCanApprove {

@@ -176,13 +176,12 @@ func (s *GroupService) CreateGroup(ctx context.Context, actor guildhall.Actor, i
 		how := guildhall.HowCanCreateGroup(actor, policy)
 		if how != guildhall.CreationDirect && how != guildhall.CreationNeedsApproval {
 			// Refused whatever the input: the policy answers first.
-			return guildhall.Forbidden("Only site admins can create groups on this site.")
+			return guildhall.NotCreator()
 		}
 		if err := in.Validate(); err != nil {
 			return err
 		}
-		switch how {
-		case guildhall.CreationDirect:
+		if how == guildhall.CreationDirect {
 			g, err := insertGroup(ctx, tx, newGroup{
 				Name: in.Name, Description: in.Description, Privacy: in.Privacy, Settings: settings, OwnerID: ownerID})
 			if err != nil {
@@ -194,19 +193,17 @@ func (s *GroupService) CreateGroup(ctx context.Context, actor guildhall.Actor, i
 				TargetType: guildhall.TargetGroup, TargetID: g.ID, TargetName: g.Name,
 				After: map[string]any{"name": g.Name, "privacy": g.Privacy, "slug": g.Slug, "ownerId": g.OwnerID},
 			})
-		case guildhall.CreationNeedsApproval:
-			r, err := insertCreateRequest(ctx, tx, actor.ID, in, settings)
-			if err != nil {
-				return err
-			}
-			out.Request = r
-			return writeAudit(ctx, tx, guildhall.AuditRecord{
-				ActorID: actor.ID, ActorName: actorName(actor), Action: guildhall.ActionCreateRequestSubmitted,
-				TargetType: guildhall.TargetCreateRequest, TargetID: r.ID, TargetName: r.Name,
-				After: map[string]any{"name": r.Name, "privacy": r.Privacy, "status": r.Status},
-			})
 		}
-		return guildhall.Forbidden("Only site admins can create groups on this site.")
+		r, err := insertCreateRequest(ctx, tx, actor.ID, in, settings)
+		if err != nil {
+			return err
+		}
+		out.Request = r
+		return writeAudit(ctx, tx, guildhall.AuditRecord{
+			ActorID: actor.ID, ActorName: actorName(actor), Action: guildhall.ActionCreateRequestSubmitted,
+			TargetType: guildhall.TargetCreateRequest, TargetID: r.ID, TargetName: r.Name,
+			After: map[string]any{"name": r.Name, "privacy": r.Privacy, "status": r.Status},
+		})
 	})
 	if err != nil {
 		return nil, err

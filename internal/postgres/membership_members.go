@@ -57,7 +57,7 @@ func (s *MembershipService) AddMembers(ctx context.Context, actor guildhall.Acto
 		return nil, err
 	}
 	if !guildhall.CanAddMembers(actor, g, role) {
-		return nil, errCannotAdd(g)
+		return nil, guildhall.NotAdder(g)
 	}
 	return eachInTx(ctx, s.db, accountIDs, func(tx *sqlx.Tx, i int, res *guildhall.BulkResult[guildhall.Member]) error {
 		g, role, err := groupForActor(ctx, tx, actor, groupID, true)
@@ -65,16 +65,11 @@ func (s *MembershipService) AddMembers(ctx context.Context, actor guildhall.Acto
 			return err
 		}
 		if !guildhall.CanAddMembers(actor, g, role) {
-			return errCannotAdd(g)
+			return guildhall.NotAdder(g)
 		}
 		res.Item, err = addMember(ctx, tx, actor, g, accountIDs[i])
 		return err
 	})
-}
-
-// errCannotAdd is the refusal of someone who may not add members to g.
-func errCannotAdd(g *guildhall.Group) error {
-	return guildhall.Forbidden("Only the admins of %s can add members to it.", g.Name)
 }
 
 // addMember adds accountID to the locked group g as a member.
