@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"net/http"
 	"reflect"
 	"slices"
@@ -186,14 +187,7 @@ func walkUnknown(data []byte, t reflect.Type, path string, found *[]string) {
 func fieldByJSONName(t reflect.Type, k string) (reflect.StructField, bool) {
 	var fold reflect.StructField
 	var folded bool
-	for _, f := range reflect.VisibleFields(t) {
-		if !f.IsExported() || f.Anonymous {
-			continue
-		}
-		name := jsonName(f)
-		if name == "-" {
-			continue
-		}
+	for name, f := range jsonFields(t) {
 		if name == k {
 			return f, true
 		}
@@ -205,6 +199,21 @@ func fieldByJSONName(t reflect.Type, k string) (reflect.StructField, bool) {
 }
 
 // jsonName is the JSON key of struct field f.
+// jsonFields yields the fields of struct t that encoding/json reads and
+// writes, by their JSON names.
+func jsonFields(t reflect.Type) iter.Seq2[string, reflect.StructField] {
+	return func(yield func(string, reflect.StructField) bool) {
+		for _, f := range reflect.VisibleFields(t) {
+			if !f.IsExported() || f.Anonymous {
+				continue
+			}
+			if name := jsonName(f); name != "-" && !yield(name, f) {
+				return
+			}
+		}
+	}
+}
+
 func jsonName(f reflect.StructField) string {
 	name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
 	if name == "" {

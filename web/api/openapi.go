@@ -191,14 +191,7 @@ func nullable(schema map[string]any) map[string]any {
 func (s *schemaSet) object(t reflect.Type) map[string]any {
 	props := map[string]any{}
 	required := []string{}
-	for _, f := range reflect.VisibleFields(t) {
-		if !f.IsExported() || f.Anonymous {
-			continue
-		}
-		name := jsonName(f)
-		if name == "-" {
-			continue
-		}
+	for name, f := range jsonFields(t) {
 		schema := s.of(f.Type)
 		if enum := f.Tag.Get("enum"); enum != "" {
 			schema = map[string]any{"type": "string", "enum": strings.Split(enum, ",")}
