@@ -84,7 +84,10 @@ func (s *Server) renderInbox(w http.ResponseWriter, r *http.Request, status int,
 		queue.Rows = append(queue.Rows, joinRequestRow(j, j.GroupID+":"+j.AccountID))
 	}
 	queue.PrevURL, queue.NextURL = pagerLinks("/inbox", page, len(res.Items), offset, res.Total)
-	s.render(w, r, status, templates.Inbox(templates.InboxPage{Page: s.page(r, "Inbox", "inbox"), Queue: queue}))
+	// The inbox's total is the navigation's count: no second query.
+	p := s.frame(r, "Inbox", "inbox")
+	p.Nav.InboxCount = res.Total
+	s.render(w, r, status, templates.Inbox(templates.InboxPage{Page: p, Queue: queue}))
 }
 
 func (st queueState) queue(id, action string) templates.RequestQueue {

@@ -97,12 +97,21 @@ func (s *Server) notFoundPage(w http.ResponseWriter, r *http.Request) {
 	s.fail(w, r, guildhall.ErrNotFound)
 }
 
-// page returns the common frame for the signed-in viewer (or a visitor).
+// page returns the common frame for the signed-in viewer (or a visitor),
+// with the number of requests waiting in their inbox.
 func (s *Server) page(r *http.Request, title, active string) templates.Page {
+	p := s.frame(r, title, active)
+	if a, ok := actorFrom(r); ok {
+		p.Nav.InboxCount = s.inboxCount(r, a)
+	}
+	return p
+}
+
+// frame is page without the inbox count, for a page that knows it already.
+func (s *Server) frame(r *http.Request, title, active string) templates.Page {
 	p := templates.Page{Title: title, Flash: s.flash(r)}
 	if a, ok := actorFrom(r); ok {
-		p.Nav = templates.Nav{Signed: true, DisplayName: a.DisplayName, SiteAdmin: a.SiteAdmin, Active: active,
-			InboxCount: s.inboxCount(r, a)}
+		p.Nav = templates.Nav{Signed: true, DisplayName: a.DisplayName, SiteAdmin: a.SiteAdmin, Active: active}
 	}
 	return p
 }
