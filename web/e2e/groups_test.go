@@ -75,7 +75,7 @@ func TestGroupsSiteAdminChangesPolicyAndMemberCreatesAtOnce(t *testing.T) {
 	mo.waitPath("/groups/chess-club")
 	mo.waitText("Chess Club")
 	mo.waitText("Private")
-	mo.waitText("1 members")
+	mo.waitText("1 member")
 	if mo.count(link("Settings")) != 1 {
 		t.Fatalf("the creator is not the group's admin:\n%s", mo.pageText())
 	}

@@ -192,7 +192,7 @@ func TestJoinPublicGroupAtOnce(t *testing.T) {
 
 	b := w.signedIn(t, ann)
 	b.open("/groups/" + g.Slug)
-	b.waitText("1 members")
+	b.waitText("1 member")
 	b.click("Join group")
 	b.waitText("2 members")
 	b.waitPath("/groups/" + g.Slug)
