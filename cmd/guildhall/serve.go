@@ -2,19 +2,13 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"strings"
-	"time"
 
-	"guildhall/internal/app"
-	"guildhall/internal/guildhall"
-	"guildhall/internal/postgres"
-	"guildhall/web"
+	"guildhall/app"
 )
 
 func serve(ctx context.Context, args []string, logger *slog.Logger) error {
@@ -32,47 +26,15 @@ func serve(ctx context.Context, args []string, logger *slog.Logger) error {
 	}
 	defer closeDB()
 
-	services := postgres.NewServices(db, guildhall.DefaultPasswordHasher())
-	if n, err := services.Accounts.CountAccounts(ctx); err == nil && n == 0 {
+	a := app.New(db, app.Config{Logger: logger, TrustProxy: c.TrustProxy})
+	if n, err := a.Services.Accounts.CountAccounts(ctx); err == nil && n == 0 {
 		logger.Info("no accounts yet; create the first site admin with: " + firstAdminHint(c))
 	}
-	cfg := app.WebConfig(db, services, logger)
-	cfg.TrustProxy = c.TrustProxy
-	srv := web.New(cfg)
-
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
 		return err
 	}
-	hs := &http.Server{
-		Handler:           srv,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-	}
-	bg, stopBG := context.WithCancel(context.Background())
-	defer stopBG()
-	go srv.Housekeeping(bg)
-
-	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
-	logger.Info("Guildhall is serving at http://" + ln.Addr().String() + "/")
-
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	logger.Info("shutting down: finishing in-flight requests")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	if err := hs.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	logger.Info("stopped")
-	return nil
+	return a.Serve(ctx, ln)
 }
 
 // firstAdminHint is the exact command that creates the first site admin.

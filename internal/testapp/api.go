@@ -7,39 +7,20 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"sync/atomic"
 	"testing"
 
-	"guildhall/internal/app"
 	"guildhall/internal/guildhall"
-	"guildhall/web"
 	"guildhall/web/api"
 )
 
 // apiClient shows redirects rather than following them, and keeps no cookies.
 var apiClient = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 
-// APIConfig is the API configuration cmd/guildhall would build over the
-// app's services.
-func APIConfig(a *App) api.Config { return app.APIConfig(a.Services, a.Server.Logger) }
-
-// NewAPI starts a server like New with the JSON API mounted at /api/v1/,
-// its configuration changed by configure (nil keeps the defaults).
+// NewAPI starts a server like New, its JSON API's configuration changed
+// by configure (nil keeps the defaults).
 func NewAPI(t testing.TB, configure func(*api.Config), opts ...Option) *App {
 	t.Helper()
-	// The API is built over the app's services, which exist only once the
-	// app does; until then the mounted handler has nothing to call.
-	var h atomic.Pointer[api.Handler]
-	mount := func(c *web.Config) {
-		c.API = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.Load().ServeHTTP(w, r) })
-	}
-	app := New(t, append(opts, mount)...)
-	cfg := APIConfig(app)
-	if configure != nil {
-		configure(&cfg)
-	}
-	h.Store(api.New(cfg))
-	return app
+	return start(t, configure, opts)
 }
 
 // APIToken makes an API token for acct, elevated if asked (acct must then

@@ -16,11 +16,12 @@ import (
 	"sync"
 	"testing"
 
-	"guildhall/internal/app"
+	"guildhall/app"
 	"guildhall/internal/guildhall"
 	"guildhall/internal/postgres"
 	"guildhall/internal/testdb"
 	"guildhall/web"
+	"guildhall/web/api"
 )
 
 // App is a running server with its database and services.
@@ -38,17 +39,28 @@ type Option func(*web.Config)
 // New starts a server on a fresh database; it stops when the test ends.
 func New(t testing.TB, opts ...Option) *App {
 	t.Helper()
+	return start(t, nil, opts)
+}
+
+// start assembles the server as cmd/guildhall does (package app), with
+// tiny password hashing and the logs kept, and serves it on a loopback port.
+func start(t testing.TB, configureAPI func(*api.Config), opts []Option) *App {
+	t.Helper()
 	db := postgres.Wrap(testdb.New(t))
-	services := postgres.NewServices(db, guildhall.TestPasswordHasher())
 	logs := &syncBuffer{}
-	cfg := app.WebConfig(db, services, slog.New(slog.NewJSONHandler(logs, nil)))
-	for _, o := range opts {
-		o(&cfg)
-	}
-	srv := web.New(cfg)
-	ts := httptest.NewServer(srv)
+	a := app.New(db, app.Config{
+		Logger: slog.New(slog.NewJSONHandler(logs, nil)),
+		Hasher: guildhall.TestPasswordHasher(),
+		API:    configureAPI,
+		Web: func(c *web.Config) {
+			for _, o := range opts {
+				o(c)
+			}
+		},
+	})
+	ts := httptest.NewServer(a.Server)
 	t.Cleanup(ts.Close)
-	return &App{URL: ts.URL, DB: db, Services: services, Server: srv, logs: logs}
+	return &App{URL: ts.URL, DB: db, Services: a.Services, Server: a.Server, logs: logs}
 }
 
 // Logs returns what the server has logged so far.

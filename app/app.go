@@ -1,0 +1,118 @@
+// Package app assembles Guildhall, in this one place: from an open database
+// and a Config it builds the services, the JSON API and the web server, and
+// runs them. cmd/guildhall serves what it builds; internal/testapp starts the
+// very same assembly for tests. Something new that lives as long as the
+// server (a job queue client, metrics) is built in New and started or
+// stopped in Serve.
+package app
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"guildhall/internal/guildhall"
+	"guildhall/internal/postgres"
+	"guildhall/web"
+	"guildhall/web/api"
+)
+
+// Config is what Guildhall is assembled from, beside its database.
+type Config struct {
+	Logger *slog.Logger
+	// Hasher hashes passwords; nil takes guildhall.DefaultPasswordHasher.
+	Hasher *guildhall.PasswordHasher
+	// TrustProxy makes the server believe X-Forwarded-For and
+	// X-Forwarded-Proto (set it only behind a proxy that sets them).
+	TrustProxy bool
+	// ShutdownTimeout bounds how long Serve waits for in-flight requests
+	// once its context ends; zero means 20 s.
+	ShutdownTimeout time.Duration
+	// Web and API, when set, change the web server's and the API's
+	// configuration before they are built (tests tighten limits this way).
+	Web func(*web.Config)
+	API func(*api.Config)
+}
+
+// App is Guildhall assembled over one database.
+type App struct {
+	DB       *postgres.DB
+	Services *postgres.Services
+	// Server serves the dashboard with the API mounted at /api/v1/.
+	Server *web.Server
+	config Config
+}
+
+// New builds the services over db, then the API and the web server over the
+// services.
+func New(db *postgres.DB, c Config) *App {
+	if c.Hasher == nil {
+		c.Hasher = guildhall.DefaultPasswordHasher()
+	}
+	s := postgres.NewServices(db, c.Hasher)
+
+	apiCfg := api.Config{
+		Logger: c.Logger, Accounts: s.Accounts, Groups: s.Groups, Settings: s.Settings,
+		CreateRequests: s.CreateRequests, Membership: s.Membership, Tokens: s.Tokens,
+	}
+	if c.API != nil {
+		c.API(&apiCfg)
+	}
+	webCfg := web.Config{
+		Logger:         c.Logger,
+		Accounts:       s.Accounts,
+		Groups:         s.Groups,
+		Settings:       s.Settings,
+		CreateRequests: s.CreateRequests,
+		Audit:          s.Audit,
+		Membership:     s.Membership,
+		Tokens:         s.Tokens,
+		API:            api.New(apiCfg),
+		Sessions:       web.NewSessionStore(postgres.NewSessionStore(db)),
+		Ping:           db.PingContext,
+		TrustProxy:     c.TrustProxy,
+	}
+	if c.Web != nil {
+		c.Web(&webCfg)
+	}
+	return &App{DB: db, Services: s, Server: web.New(webCfg), config: c}
+}
+
+// Serve serves HTTP on ln, with the background work beside it, until ctx
+// ends; then it lets in-flight requests finish within the shutdown timeout.
+func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	logger := a.config.Logger
+	hs := &http.Server{
+		Handler:           a.Server,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	bg, stopBG := context.WithCancel(context.Background())
+	defer stopBG()
+	go a.Server.Housekeeping(bg)
+
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	logger.Info("Guildhall is serving at http://" + ln.Addr().String() + "/")
+
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down: finishing in-flight requests")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), cmp.Or(a.config.ShutdownTimeout, 20*time.Second))
+	defer cancel()
+	if err := hs.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	logger.Info("stopped")
+	return nil
+}
