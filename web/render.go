@@ -11,6 +11,7 @@ import (
 
 	"guildhall/internal/guildhall"
 	"guildhall/templates"
+	"guildhall/web/httperr"
 )
 
 var errPanic = errors.New("panic while serving the request")
@@ -42,25 +43,10 @@ func (s *Server) redirect(w http.ResponseWriter, r *http.Request, target string)
 	http.Redirect(w, r, target, http.StatusSeeOther)
 }
 
-// statusOf maps a domain error kind to its HTTP status; the one place that
-// does so.
+// statusOf is the status of err's kind (from the one table, httperr).
 func statusOf(err error) int {
-	switch {
-	case errors.Is(err, guildhall.ErrUnauthenticated):
-		return http.StatusUnauthorized
-	case errors.Is(err, guildhall.ErrForbidden):
-		return http.StatusForbidden
-	case errors.Is(err, guildhall.ErrNotFound):
-		return http.StatusNotFound
-	case errors.Is(err, guildhall.ErrConflict), errors.Is(err, guildhall.ErrFailedPrecondition):
-		return http.StatusConflict
-	case errors.Is(err, guildhall.ErrInvalid):
-		return http.StatusBadRequest
-	case errors.Is(err, guildhall.ErrRateLimited):
-		return http.StatusTooManyRequests
-	default:
-		return http.StatusInternalServerError
-	}
+	status, _ := httperr.Of(err)
+	return status
 }
 
 // fail answers with the friendly error page for err; only 5xx are logged as

@@ -8,18 +8,14 @@ import (
 	"time"
 
 	"guildhall/internal/guildhall"
+	"guildhall/web/httperr"
 )
 
-// The error codes of the error body (api.md).
+// Error codes the HTTP layer gives itself (httperr has every code).
 const (
-	codeInvalidArgument    = "INVALID_ARGUMENT"
-	codeUnauthenticated    = "UNAUTHENTICATED"
-	codePermissionDenied   = "PERMISSION_DENIED"
-	codeNotFound           = "NOT_FOUND"
-	codeAlreadyExists      = "ALREADY_EXISTS"
-	codeFailedPrecondition = "FAILED_PRECONDITION"
-	codeResourceExhausted  = "RESOURCE_EXHAUSTED"
-	codeInternal           = "INTERNAL"
+	codeInvalidArgument = httperr.CodeInvalidArgument
+	codeNotFound        = httperr.CodeNotFound
+	codeInternal        = httperr.CodeInternal
 )
 
 // errorBody is every error answer.
@@ -59,29 +55,15 @@ type rateLimitError struct{ retryAfter time.Duration }
 func (e *rateLimitError) Error() string { return "Too many calls with this token; slow down." }
 func (e *rateLimitError) Unwrap() error { return guildhall.ErrRateLimited }
 
-// classify maps an error to its status code and error code: the one place
-// that does so for the API (per-item errors of bulk calls included).
+// classify is the status and error code of err: those of an error of the
+// HTTP layer itself, else of err's domain kind from the one table
+// (httperr). Per-item errors of bulk calls take their codes from it too.
 func classify(err error) (status int, code string) {
 	var se *statusError
-	switch {
-	case errors.As(err, &se):
+	if errors.As(err, &se) {
 		return se.status, se.code
-	case errors.Is(err, guildhall.ErrInvalid):
-		return http.StatusBadRequest, codeInvalidArgument
-	case errors.Is(err, guildhall.ErrUnauthenticated):
-		return http.StatusUnauthorized, codeUnauthenticated
-	case errors.Is(err, guildhall.ErrForbidden):
-		return http.StatusForbidden, codePermissionDenied
-	case errors.Is(err, guildhall.ErrNotFound):
-		return http.StatusNotFound, codeNotFound
-	case errors.Is(err, guildhall.ErrConflict):
-		return http.StatusConflict, codeAlreadyExists
-	case errors.Is(err, guildhall.ErrFailedPrecondition):
-		return http.StatusConflict, codeFailedPrecondition
-	case errors.Is(err, guildhall.ErrRateLimited):
-		return http.StatusTooManyRequests, codeResourceExhausted
 	}
-	return http.StatusInternalServerError, codeInternal
+	return httperr.Of(err)
 }
 
 // description is the text a caller may read about err: the domain's safe
