@@ -2,6 +2,7 @@ package guildhall
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -34,17 +35,82 @@ const (
 	OpLte        Op = "$lte"
 )
 
-// allowedOps is the whitelist of operators per field.
-var allowedOps = map[GroupField][]Op{
-	FieldName:             {OpEq, OpNe, OpStartsWith, OpContains, OpIn},
-	FieldPrivacy:          {OpEq, OpNe, OpIn},
-	FieldMembersCount:     {OpEq, OpGt, OpGte, OpLt, OpLte},
-	FieldCreatedDate:      {OpGt, OpGte, OpLt, OpLte},
-	FieldLastActivityDate: {OpGt, OpGte, OpLt, OpLte},
+// ValueKind is the kind of value a field's conditions compare with.
+type ValueKind int
+
+// The value kinds.
+const (
+	// KindText is a string; it compares case-insensitively.
+	KindText ValueKind = iota
+	// KindPrivacy is a Privacy.
+	KindPrivacy
+	// KindCount is an int.
+	KindCount
+	// KindTime is a time.Time.
+	KindTime
+)
+
+// FieldSpec is one queryable field: the kind of its values, the operators
+// its conditions may use, and whether a query may sort on it.
+type FieldSpec struct {
+	Field    GroupField
+	Kind     ValueKind
+	Ops      []Op
+	Sortable bool
 }
 
-// Sortable lists the fields a query may sort on.
-var Sortable = []GroupField{FieldName, FieldCreatedDate, FieldMembersCount, FieldLastActivityDate}
+// GroupFields is the one table of the group query language, in the order
+// api.md lists the fields. The API's parser and schema, Validate, and the
+// store's SQL compiler all read it; a field or operator missing here is
+// refused everywhere.
+var GroupFields = []FieldSpec{
+	{FieldName, KindText, []Op{OpEq, OpNe, OpStartsWith, OpContains, OpIn}, true},
+	{FieldPrivacy, KindPrivacy, []Op{OpEq, OpNe, OpIn}, false},
+	{FieldMembersCount, KindCount, []Op{OpEq, OpGt, OpGte, OpLt, OpLte}, true},
+	{FieldCreatedDate, KindTime, []Op{OpGt, OpGte, OpLt, OpLte}, true},
+	{FieldLastActivityDate, KindTime, []Op{OpGt, OpGte, OpLt, OpLte}, true},
+}
+
+// SpecOf returns the table's row for f, and whether f is queryable at all.
+func SpecOf(f GroupField) (FieldSpec, bool) {
+	for _, s := range GroupFields {
+		if s.Field == f {
+			return s, true
+		}
+	}
+	return FieldSpec{}, false
+}
+
+// Takes reports whether the field's conditions may use op.
+func (s FieldSpec) Takes(op Op) bool { return slices.Contains(s.Ops, op) }
+
+// Filterable lists every queryable field, in the table's order.
+var Filterable = fieldsWhere(func(FieldSpec) bool { return true })
+
+// Sortable lists the fields a query may sort on, in the table's order.
+var Sortable = fieldsWhere(func(s FieldSpec) bool { return s.Sortable })
+
+func fieldsWhere(keep func(FieldSpec) bool) []GroupField {
+	var out []GroupField
+	for _, s := range GroupFields {
+		if keep(s) {
+			out = append(out, s.Field)
+		}
+	}
+	return out
+}
+
+// OrList is "a, b or c", for messages that name what is allowed.
+func OrList[T ~string](items []T) string {
+	parts := make([]string, len(items))
+	for i, it := range items {
+		parts[i] = string(it)
+	}
+	if len(parts) < 2 {
+		return strings.Join(parts, "")
+	}
+	return strings.Join(parts[:len(parts)-1], ", ") + " or " + parts[len(parts)-1]
+}
 
 // Condition is one filter: Field Op Value. Value is a string for name, a
 // Privacy for privacyStatus, an int for membersCount, a time.Time for dates,
@@ -79,24 +145,24 @@ func (q *GroupQuery) Validate(prefix string) error {
 	var v Validator
 	for _, c := range q.Conditions {
 		name := prefix + string(c.Field)
-		ops, ok := allowedOps[c.Field]
+		spec, ok := SpecOf(c.Field)
 		if !ok {
-			v.Add(name, fmt.Sprintf("Unknown field %q; filter on name, privacyStatus, membersCount, createdDate or lastActivityDate.", c.Field))
+			v.Add(name, fmt.Sprintf("Unknown field %q; filter on %s.", c.Field, OrList(Filterable)))
 			continue
 		}
-		if !containsOp(ops, c.Op) {
+		if !spec.Takes(c.Op) {
 			v.Add(name, fmt.Sprintf("Operator %s is not allowed on %s.", c.Op, c.Field))
 			continue
 		}
-		if msg := checkValue(c); msg != "" {
+		if msg := checkValue(spec.Kind, c); msg != "" {
 			v.Add(name, msg)
 		}
 	}
 	if q.Sort.Field == "" {
 		q.Sort = Sort{Field: FieldCreatedDate, Desc: true}
 	}
-	if !containsField(Sortable, q.Sort.Field) {
-		v.Add(prefix+"sort", fmt.Sprintf("Cannot sort by %q; sort by name, createdDate, membersCount or lastActivityDate.", q.Sort.Field))
+	if !slices.Contains(Sortable, q.Sort.Field) {
+		v.Add(prefix+"sort", fmt.Sprintf("Cannot sort by %q; sort by %s.", q.Sort.Field, OrList(Sortable)))
 	}
 	if q.Limit == 0 {
 		q.Limit = DefaultPageSize
@@ -110,42 +176,24 @@ func (q *GroupQuery) Validate(prefix string) error {
 	return v.Err()
 }
 
-func containsOp(ops []Op, op Op) bool {
-	for _, o := range ops {
-		if o == op {
-			return true
-		}
-	}
-	return false
-}
-
-func containsField(fs []GroupField, f GroupField) bool {
-	for _, x := range fs {
-		if x == f {
-			return true
-		}
-	}
-	return false
-}
-
-// checkValue returns a message when c.Value has the wrong type for its field.
-func checkValue(c Condition) string {
+// checkValue returns a message when c.Value is not of the field's kind.
+func checkValue(kind ValueKind, c Condition) string {
 	one := func(v any) string {
-		switch c.Field {
-		case FieldName:
+		switch kind {
+		case KindText:
 			if _, ok := v.(string); !ok {
 				return "Value must be a string."
 			}
-		case FieldPrivacy:
+		case KindPrivacy:
 			p, ok := v.(Privacy)
 			if !ok || !p.Valid() {
 				return "Value must be PUBLIC, PRIVATE or SECRET."
 			}
-		case FieldMembersCount:
+		case KindCount:
 			if _, ok := v.(int); !ok {
 				return "Value must be a whole number."
 			}
-		case FieldCreatedDate, FieldLastActivityDate:
+		case KindTime:
 			if _, ok := v.(time.Time); !ok {
 				return "Value must be an RFC 3339 time."
 			}

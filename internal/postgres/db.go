@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"regexp"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -90,3 +91,9 @@ func notFound(err error, format string, args ...any) error {
 	}
 	return err
 }
+
+var uuidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+// isUUID reports whether s can be an id; anything else is simply not found,
+// rather than a driver error about the uuid type.
+func isUUID(s string) bool { return uuidPattern.MatchString(s) }

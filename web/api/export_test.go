@@ -19,8 +19,8 @@ func ParseGroupQuery(body []byte) (*guildhall.GroupQuery, bool, error) {
 // FilterOps is the query language's whitelist: the operators of each field.
 func FilterOps() map[guildhall.GroupField][]guildhall.Op {
 	out := map[guildhall.GroupField][]guildhall.Op{}
-	for f, spec := range filterFields {
-		out[f] = spec.ops
+	for _, spec := range guildhall.GroupFields {
+		out[spec.Field] = spec.Ops
 	}
 	return out
 }

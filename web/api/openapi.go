@@ -222,26 +222,27 @@ func schemaName(t reflect.Type) string {
 }
 
 // kindSchema is the schema of one value of a filter field.
-func kindSchema(k valueKind) map[string]any {
+func kindSchema(k guildhall.ValueKind) map[string]any {
 	switch k {
-	case kindPrivacy:
+	case guildhall.KindPrivacy:
 		return map[string]any{"type": "string", "enum": []string{"PUBLIC", "PRIVATE", "SECRET"}}
-	case kindCount:
+	case guildhall.KindCount:
 		return map[string]any{"type": "integer"}
-	case kindTime:
+	case guildhall.KindTime:
 		return map[string]any{"type": "string", "format": "date-time"}
 	}
 	return map[string]any{"type": "string", "maxLength": guildhall.MaxGroupNameLength}
 }
 
-// jsonSchema describes the filter from filterFields, the parser's own table.
+// jsonSchema describes the filter from guildhall.GroupFields, the table the
+// parser reads.
 func (groupFilter) jsonSchema() map[string]any {
 	props := map[string]any{}
-	for _, field := range filterFieldNames {
-		spec := filterFields[field]
-		value := kindSchema(spec.kind)
+	for _, spec := range guildhall.GroupFields {
+		field := spec.Field
+		value := kindSchema(spec.Kind)
 		ops := map[string]any{}
-		for _, op := range spec.ops {
+		for _, op := range spec.Ops {
 			ops[string(op)] = value
 			if op == guildhall.OpIn {
 				ops[string(op)] = map[string]any{"type": "array", "items": value, "minItems": 1, "maxItems": guildhall.MaxPageSize}
@@ -249,7 +250,7 @@ func (groupFilter) jsonSchema() map[string]any {
 		}
 		operators := map[string]any{"type": "object", "properties": ops, "additionalProperties": false, "minProperties": 1}
 		props[string(field)] = operators
-		for _, op := range spec.ops {
+		for _, op := range spec.Ops {
 			if op == guildhall.OpEq {
 				props[string(field)] = map[string]any{"oneOf": []any{value, operators}}
 			}

@@ -14,7 +14,8 @@ import (
 
 // The query language of POST /groups/query: the body is decoded strictly
 // into these types (unknown keys refused with their path), then the filter's
-// free-form conditions are checked against filterFields and compiled into a
+// free-form conditions are checked against guildhall.GroupFields (the one
+// table of fields, value kinds and operators) and compiled into a
 // guildhall.GroupQuery. No value ever becomes SQL text here: the postgres
 // service turns each Condition into placeholders.
 
@@ -48,36 +49,6 @@ type cursorPagingJSON struct {
 	// absent for the first page.
 	Cursor *string `json:"cursor,omitempty"`
 }
-
-// valueKind is the JSON shape a filter field's values take.
-type valueKind int
-
-const (
-	kindText valueKind = iota
-	kindPrivacy
-	kindCount
-	kindTime
-)
-
-// filterField is one filterable field: its values and operators (api.md).
-type filterField struct {
-	kind valueKind
-	ops  []guildhall.Op
-}
-
-// filterFields is the whitelist of the query language. It must say what
-// guildhall.GroupQuery.Validate accepts; a test holds the two together.
-var filterFields = map[guildhall.GroupField]filterField{
-	guildhall.FieldName:             {kindText, []guildhall.Op{guildhall.OpEq, guildhall.OpNe, guildhall.OpStartsWith, guildhall.OpContains, guildhall.OpIn}},
-	guildhall.FieldPrivacy:          {kindPrivacy, []guildhall.Op{guildhall.OpEq, guildhall.OpNe, guildhall.OpIn}},
-	guildhall.FieldMembersCount:     {kindCount, []guildhall.Op{guildhall.OpEq, guildhall.OpGt, guildhall.OpGte, guildhall.OpLt, guildhall.OpLte}},
-	guildhall.FieldCreatedDate:      {kindTime, []guildhall.Op{guildhall.OpGt, guildhall.OpGte, guildhall.OpLt, guildhall.OpLte}},
-	guildhall.FieldLastActivityDate: {kindTime, []guildhall.Op{guildhall.OpGt, guildhall.OpGte, guildhall.OpLt, guildhall.OpLte}},
-}
-
-// filterFieldNames lists the filterable fields in the order api.md does.
-var filterFieldNames = []guildhall.GroupField{guildhall.FieldName, guildhall.FieldPrivacy,
-	guildhall.FieldMembersCount, guildhall.FieldCreatedDate, guildhall.FieldLastActivityDate}
 
 // Cursors given out carry the direction they lead in, so a caller only
 // passes them back: guildhall.GroupQuery wants Backward beside Cursor.
@@ -160,7 +131,7 @@ func parseSort(sort []sortJSON, allowed []guildhall.GroupField, v *guildhall.Val
 	s := sort[0]
 	field := guildhall.GroupField(s.FieldName)
 	if !slices.Contains(allowed, field) {
-		v.Add("query.sort[0].fieldName", fmt.Sprintf("Cannot sort by %q; sort by %s.", s.FieldName, orList(allowed)))
+		v.Add("query.sort[0].fieldName", fmt.Sprintf("Cannot sort by %q; sort by %s.", s.FieldName, guildhall.OrList(allowed)))
 		return guildhall.Sort{}
 	}
 	var desc bool
@@ -184,20 +155,20 @@ func parseFilter(filter groupFilter, v *guildhall.Validator) []guildhall.Conditi
 	var conds []guildhall.Condition
 	for _, key := range keys {
 		field := guildhall.GroupField(key)
-		spec, known := filterFields[field]
+		spec, known := guildhall.SpecOf(field)
 		name := "query.filter." + key
 		if !known {
-			v.Add(name, fmt.Sprintf("Unknown field; filter on %s.", orList(filterFieldNames)))
+			v.Add(name, fmt.Sprintf("Unknown field; filter on %s.", guildhall.OrList(guildhall.Filterable)))
 			continue
 		}
 		raw := bytes.TrimSpace(filter[key])
 		if len(raw) == 0 || raw[0] != '{' {
 			// A bare value means $eq.
-			if !slices.Contains(spec.ops, guildhall.OpEq) {
-				v.Add(name, fmt.Sprintf("A bare value means $eq, which %s does not take; use %s.", key, opList(spec.ops)))
+			if !slices.Contains(spec.Ops, guildhall.OpEq) {
+				v.Add(name, fmt.Sprintf("A bare value means $eq, which %s does not take; use %s.", key, opList(spec.Ops)))
 				continue
 			}
-			if value, msg := parseValue(raw, spec.kind, guildhall.OpEq); msg != "" {
+			if value, msg := parseValue(raw, spec.Kind, guildhall.OpEq); msg != "" {
 				v.Add(name, msg)
 			} else {
 				conds = append(conds, guildhall.Condition{Field: field, Op: guildhall.OpEq, Value: value})
@@ -216,11 +187,11 @@ func parseFilter(filter groupFilter, v *guildhall.Validator) []guildhall.Conditi
 		slices.Sort(opKeys)
 		for _, k := range opKeys {
 			op := guildhall.Op(k)
-			if !slices.Contains(spec.ops, op) {
-				v.Add(name+"."+k, fmt.Sprintf("Unknown operator for %s; use %s.", key, opList(spec.ops)))
+			if !slices.Contains(spec.Ops, op) {
+				v.Add(name+"."+k, fmt.Sprintf("Unknown operator for %s; use %s.", key, opList(spec.Ops)))
 				continue
 			}
-			if value, msg := parseValue(ops[k], spec.kind, op); msg != "" {
+			if value, msg := parseValue(ops[k], spec.Kind, op); msg != "" {
 				v.Add(name+"."+k, msg)
 			} else {
 				conds = append(conds, guildhall.Condition{Field: field, Op: op, Value: value})
@@ -232,7 +203,7 @@ func parseFilter(filter groupFilter, v *guildhall.Validator) []guildhall.Conditi
 
 // parseValue reads the operand of op for a field of kind: one value, or a
 // list of 1 to 100 for $in. It returns a message instead when it cannot.
-func parseValue(raw json.RawMessage, kind valueKind, op guildhall.Op) (any, string) {
+func parseValue(raw json.RawMessage, kind guildhall.ValueKind, op guildhall.Op) (any, string) {
 	if op != guildhall.OpIn {
 		return parseOne(raw, kind)
 	}
@@ -258,7 +229,7 @@ const (
 )
 
 // parseOne reads one value of kind.
-func parseOne(raw json.RawMessage, kind valueKind) (any, string) {
+func parseOne(raw json.RawMessage, kind guildhall.ValueKind) (any, string) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	var value any
@@ -266,7 +237,7 @@ func parseOne(raw json.RawMessage, kind valueKind) (any, string) {
 		return nil, "The value is not valid JSON."
 	}
 	switch kind {
-	case kindText:
+	case guildhall.KindText:
 		s, ok := value.(string)
 		switch {
 		case !ok:
@@ -277,20 +248,20 @@ func parseOne(raw json.RawMessage, kind valueKind) (any, string) {
 			return nil, "The value must be at most 100 characters (no name is longer)."
 		}
 		return s, ""
-	case kindPrivacy:
+	case guildhall.KindPrivacy:
 		s, _ := value.(string)
 		if p := guildhall.Privacy(s); p.Valid() {
 			return p, ""
 		}
 		return nil, "The value must be PUBLIC, PRIVATE or SECRET."
-	case kindCount:
+	case guildhall.KindCount:
 		n, ok := value.(json.Number)
 		i, err := n.Int64()
 		if !ok || err != nil || i < minCount || i > maxCount {
 			return nil, "The value must be a whole number."
 		}
 		return int(i), ""
-	case kindTime:
+	case guildhall.KindTime:
 		s, _ := value.(string)
 		t, err := time.Parse(time.RFC3339Nano, s)
 		if err != nil {
@@ -301,19 +272,7 @@ func parseOne(raw json.RawMessage, kind valueKind) (any, string) {
 	return nil, "Unsupported value."
 }
 
-// orList is "a, b or c".
-func orList[T ~string](items []T) string {
-	parts := make([]string, len(items))
-	for i, it := range items {
-		parts[i] = string(it)
-	}
-	if len(parts) < 2 {
-		return strings.Join(parts, "")
-	}
-	return strings.Join(parts[:len(parts)-1], ", ") + " or " + parts[len(parts)-1]
-}
-
-func opList(ops []guildhall.Op) string { return orList(ops) }
+func opList(ops []guildhall.Op) string { return guildhall.OrList(ops) }
 
 // The queries of create and join requests: a status filter, paging, and for
 // create requests a sort that may only say what the list does anyway

@@ -1,0 +1,216 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/lib/pq"
+
+	"guildhall/internal/guildhall"
+)
+
+// fieldColumns is where each field of guildhall.GroupFields lives in SQL,
+// over groups g: what a field is, which operators it takes and whether it
+// sorts is the domain's table; only the column is the store's. Text compares
+// lowercased on both sides, and each sortable expression leads one of the
+// (expression, id) indexes of migration 00002.
+var fieldColumns = map[guildhall.GroupField]string{
+	guildhall.FieldName:             "lower(g.name)",
+	guildhall.FieldPrivacy:          "g.privacy",
+	guildhall.FieldMembersCount:     "g.members_count",
+	guildhall.FieldCreatedDate:      "g.created_at",
+	guildhall.FieldLastActivityDate: "g.last_activity_at",
+}
+
+// kindTypes is the SQL type of each value kind; a cursor's sort value is
+// cast back to it.
+var kindTypes = map[guildhall.ValueKind]string{
+	guildhall.KindText:    "text",
+	guildhall.KindPrivacy: "text",
+	guildhall.KindCount:   "integer",
+	guildhall.KindTime:    "timestamptz",
+}
+
+// queryColumn is the SQL expression of field and the kind of its values.
+func queryColumn(field guildhall.GroupField) (string, guildhall.ValueKind, error) {
+	spec, ok := guildhall.SpecOf(field)
+	expr, hasCol := fieldColumns[field]
+	if !ok || !hasCol {
+		return "", 0, fmt.Errorf("no column for field %q", field)
+	}
+	return expr, spec.Kind, nil
+}
+
+// compareOps is the fixed map from an operator to its SQL comparison.
+var compareOps = map[guildhall.Op]string{
+	guildhall.OpEq: "=", guildhall.OpNe: "<>",
+	guildhall.OpGt: ">", guildhall.OpGte: ">=", guildhall.OpLt: "<", guildhall.OpLte: "<=",
+}
+
+// sqlArgs collects query arguments and hands out their placeholders.
+type sqlArgs []any
+
+func (a *sqlArgs) add(v any) string {
+	*a = append(*a, v)
+	return "$" + strconv.Itoa(len(*a))
+}
+
+// compileCondition turns one validated condition into SQL over groups g,
+// every value a placeholder.
+func compileCondition(c guildhall.Condition, args *sqlArgs) (string, error) {
+	col, kind, err := queryColumn(c.Field)
+	if err != nil {
+		return "", err
+	}
+	text := kind == guildhall.KindText
+	switch c.Op {
+	case guildhall.OpStartsWith:
+		return col + ` LIKE lower(` + args.add(escapeLike(fmt.Sprint(c.Value))+"%") + `) ESCAPE '\'`, nil
+	case guildhall.OpContains:
+		return col + ` LIKE lower(` + args.add("%"+escapeLike(fmt.Sprint(c.Value))+"%") + `) ESCAPE '\'`, nil
+	case guildhall.OpIn:
+		list, _ := c.Value.([]any)
+		if kindTypes[kind] == "text" {
+			values := make([]string, len(list))
+			for i, v := range list {
+				values[i] = fmt.Sprint(v)
+			}
+			p := args.add(pq.Array(values))
+			if text {
+				return col + ` = ANY (ARRAY(SELECT lower(v) FROM unnest(` + p + `::text[]) AS v))`, nil
+			}
+			return col + ` = ANY (` + p + `::text[])`, nil
+		}
+		return "", fmt.Errorf("$in is not supported on %q", c.Field)
+	}
+	op, ok := compareOps[c.Op]
+	if !ok {
+		return "", fmt.Errorf("no SQL for operator %q", c.Op)
+	}
+	v := c.Value
+	if p, ok := v.(guildhall.Privacy); ok {
+		v = string(p)
+	}
+	if text {
+		return col + " " + op + " lower(" + args.add(v) + ")", nil
+	}
+	return col + " " + op + " " + args.add(v), nil
+}
+
+// groupRow is a GroupView with its sort value, from which cursors are made.
+type groupRow struct {
+	guildhall.GroupView
+	SortKey string `db:"sort_key"`
+}
+
+// QueryGroups filters, sorts and pages the groups actor may see. Offset
+// paging reports Total; cursor paging (q.Cursor) does not count, so it stays
+// cheap on any page. Both set Next and Prev when there is more that way.
+func (s *GroupService) QueryGroups(ctx context.Context, actor guildhall.Actor, q guildhall.GroupQuery) (*guildhall.Page[guildhall.GroupView], error) {
+	if err := q.Validate(""); err != nil {
+		return nil, err
+	}
+	sortExpr, sortKind, err := queryColumn(q.Sort.Field)
+	if err != nil {
+		return nil, fmt.Errorf("query groups: %w", err)
+	}
+	sortType := kindTypes[sortKind]
+	var cursor *groupCursor
+	if q.Cursor != "" {
+		c, err := decodeCursor(q.Cursor, q.Sort)
+		if err != nil {
+			return nil, err
+		}
+		cursor = &c
+	}
+
+	args := sqlArgs(viewerArgs(actor))
+	where := []string{groupVisible}
+	for _, c := range q.Conditions {
+		clause, err := compileCondition(c, &args)
+		if err != nil {
+			return nil, fmt.Errorf("query groups: %w", err)
+		}
+		where = append(where, clause)
+	}
+	filter := strings.Join(where, " AND ")
+
+	page := &guildhall.Page[guildhall.GroupView]{Items: []guildhall.GroupView{}, Offset: q.Offset, Limit: q.Limit}
+
+	// Backward paging reads the other way from the cursor, then reverses.
+	desc := q.Sort.Desc != (cursor != nil && q.Backward)
+	dir, cmp := "ASC", ">"
+	if desc {
+		dir, cmp = "DESC", "<"
+	}
+	rowsArgs := slices.Clone(args)
+	keyset := ""
+	if cursor != nil {
+		keyset = fmt.Sprintf(" AND (%s, g.id) %s (%s::%s, %s::uuid)",
+			sortExpr, cmp, rowsArgs.add(cursor.Key), sortType, rowsArgs.add(cursor.ID))
+	}
+	limit := q.Limit
+	if cursor != nil {
+		limit++ // one more tells whether there is a further page
+	}
+	paging := " LIMIT " + rowsArgs.add(limit)
+	if cursor == nil {
+		paging += " OFFSET " + rowsArgs.add(q.Offset)
+	}
+	var rows []groupRow
+	err = s.db.SelectContext(ctx, &rows, `SELECT `+sortExpr+`::text AS sort_key, `+groupViewColumns+groupViewJoins+`
+		WHERE `+filter+keyset+`
+		ORDER BY `+sortExpr+` `+dir+`, g.id `+dir+paging, rowsArgs...)
+	if err != nil {
+		return nil, fmt.Errorf("query groups: %w", err)
+	}
+
+	// Offset paging reports the total. A page that is not full, and not
+	// past the end, is the last one: the total is known without counting.
+	if cursor == nil {
+		if len(rows) < q.Limit && (len(rows) > 0 || q.Offset == 0) {
+			page.Total = q.Offset + len(rows)
+		} else {
+			err := s.db.GetContext(ctx, &page.Total, `
+				SELECT count(*) FROM groups g
+				LEFT JOIN group_members m ON m.group_id = g.id AND m.account_id = $1::uuid
+				WHERE `+filter, args...)
+			if err != nil {
+				return nil, fmt.Errorf("count groups: %w", err)
+			}
+		}
+	}
+
+	more := len(rows) > q.Limit
+	if more {
+		rows = rows[:q.Limit]
+	}
+	var hasNext, hasPrev bool
+	switch {
+	case cursor == nil:
+		hasNext, hasPrev = q.Offset+len(rows) < page.Total, q.Offset > 0
+	case q.Backward:
+		slices.Reverse(rows)
+		hasNext, hasPrev = true, more
+	default:
+		hasNext, hasPrev = more, true
+	}
+	for _, r := range rows {
+		page.Items = append(page.Items, r.GroupView)
+	}
+	if n := len(rows); n > 0 {
+		at := func(r groupRow) string {
+			return groupCursor{Field: q.Sort.Field, Desc: q.Sort.Desc, Key: r.SortKey, ID: r.ID}.encode()
+		}
+		if hasNext {
+			page.Next = at(rows[n-1])
+		}
+		if hasPrev {
+			page.Prev = at(rows[0])
+		}
+	}
+	return page, nil
+}
