@@ -63,7 +63,7 @@ func openDatabase(ctx context.Context, c config, logger *slog.Logger) (db *postg
 		if _, err := pgcluster.FindBinDir(); err != nil {
 			return nil, nil, err
 		}
-		cluster, err := pgcluster.Start(ctx, dir, "guildhall", logger)
+		cluster, err := pgcluster.Start(ctx, pgcluster.Config{DataDir: dir, DBName: "guildhall", Logger: logger})
 		if err != nil {
 			return nil, nil, fmt.Errorf("start private PostgreSQL in %s: %w", dir, err)
 		}

@@ -1,28 +1,31 @@
 // Package pgcluster runs a private PostgreSQL cluster owned by the current
 // process: it initialises a data directory with initdb on first use, starts
-// the server on a free loopback TCP port with pg_ctl, and stops it again.
+// the server with pg_ctl, and stops it again.
+//
+// The server listens on no TCP port at all. Its only door is a Unix socket in
+// DataDir/socket, a directory of mode 0700 owned by the server's OS user, and
+// pg_hba.conf admits nothing but that socket. Whoever can enter the directory
+// (the owner, and root) could read the data files anyway; every other local
+// user is refused by the kernel before PostgreSQL sees them. That keeps
+// "make run" free of passwords to generate, store and rotate, which a TCP
+// listener with scram-sha-256 would need.
 //
 // initdb and postgres refuse to run as root. When the process runs as root
 // (as it does in CI), the data directory is handed to the "postgres" OS user
-// and the server binaries are run with that user's credentials.
+// and the server binaries are run with that user's credentials; root still
+// enters the 0700 socket directory, so guildhall reaches the server.
 package pgcluster
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"log/slog"
-	"net"
 	"net/url"
 	"os"
-	"os/exec"
-	"os/user"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -32,12 +35,6 @@ import (
 	"github.com/lib/pq"
 )
 
-// ErrNoPostgres is returned when no PostgreSQL server binaries can be found.
-var ErrNoPostgres = errors.New("no PostgreSQL server binaries found: install PostgreSQL (e.g. apt-get install postgresql) or set DATABASE_URL")
-
-// serverBinaries are the programs a bin directory must hold to be usable.
-var serverBinaries = []string{"initdb", "pg_ctl", "postgres"}
-
 const (
 	// pgUserName is the OS user that runs the server when we are root.
 	pgUserName = "postgres"
@@ -45,81 +42,53 @@ const (
 	readyTimeout = 30 * time.Second
 	// pgctlTimeout is passed to pg_ctl -t and bounds each start or stop.
 	pgctlTimeout = 60
-	// startAttempts bounds retries when the chosen port was taken by
-	// someone else between picking it and the server binding it.
-	startAttempts = 3
+	// socketPort only names the socket file (.s.PGSQL.5432): nothing listens
+	// on a TCP port, so it cannot clash with another server.
+	socketPort = 5432
+	// maxSocketDir keeps DIR/.s.PGSQL.5432 within a Unix socket address
+	// (107 bytes on Linux); deeper data directories put the socket in a
+	// private directory under /tmp instead.
+	maxSocketDir = 90
 )
 
-// FindBinDir locates a directory with initdb, pg_ctl and postgres: $GUILDHALL_PG_BIN if set, else the directory of pg_ctl on PATH, else the highest-numbered /usr/lib/postgresql/*/bin. Returns ErrNoPostgres if none.
-func FindBinDir() (string, error) {
-	if dir := os.Getenv("GUILDHALL_PG_BIN"); dir != "" {
-		if hasServerBinaries(dir) {
-			return dir, nil
-		}
-		return "", fmt.Errorf("GUILDHALL_PG_BIN=%s does not hold %s: %w",
-			dir, strings.Join(serverBinaries, ", "), ErrNoPostgres)
-	}
-	if p, err := exec.LookPath("pg_ctl"); err == nil {
-		if abs, err := filepath.Abs(p); err == nil {
-			p = abs
-		}
-		if dir := filepath.Dir(p); hasServerBinaries(dir) {
-			return dir, nil
-		}
-		// pg_ctl on PATH may be a symlink into the real bin directory.
-		if real, err := filepath.EvalSymlinks(p); err == nil {
-			if dir := filepath.Dir(real); hasServerBinaries(dir) {
-				return dir, nil
-			}
-		}
-	}
-	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
-	version := func(dir string) float64 {
-		v, err := strconv.ParseFloat(filepath.Base(filepath.Dir(dir)), 64)
-		if err != nil {
-			return -1
-		}
-		return v
-	}
-	slices.SortFunc(dirs, func(a, b string) int {
-		va, vb := version(a), version(b)
-		switch {
-		case va > vb:
-			return -1
-		case va < vb:
-			return 1
-		}
-		return strings.Compare(a, b)
-	})
-	for _, dir := range dirs {
-		if hasServerBinaries(dir) {
-			return dir, nil
-		}
-	}
-	return "", ErrNoPostgres
+// hbaConf is the whole of pg_hba.conf: the Unix socket, nothing else. Trust
+// is safe there because only the server's OS user (and root) can enter the
+// socket's directory. A host line would let local users in over TCP should
+// someone start the server by hand with a listen address.
+const hbaConf = `# Written by guildhall (internal/pgcluster): the only way in is the Unix
+# socket in the 0700 directory named by unix_socket_directories, which only
+# the server's OS user and root can enter. No TCP connection is accepted.
+local all all trust
+`
+
+// Config says where and how to run a private cluster.
+type Config struct {
+	// DataDir holds the cluster (DataDir/pgdata), its socket directory and
+	// its log; it is created with mode 0700.
+	DataDir string
+	// DBName is created when missing; empty creates none.
+	DBName string
+	// Logger may be nil.
+	Logger *slog.Logger
+	// NoSync gives up durability for speed (initdb --no-sync, fsync=off):
+	// for test clusters only, whose data is thrown away. A crash of the
+	// machine can lose or corrupt what such a cluster committed.
+	NoSync bool
 }
 
-func hasServerBinaries(dir string) bool {
-	for _, name := range serverBinaries {
-		fi, err := os.Stat(filepath.Join(dir, name))
-		if err != nil || fi.IsDir() || fi.Mode().Perm()&0o111 == 0 {
-			return false
-		}
-	}
-	return true
-}
-
-// Cluster is a running private PostgreSQL server started by Start. It listens
-// on 127.0.0.1 only, with trust authentication for the "postgres" superuser.
+// Cluster is a running private PostgreSQL server started by Start, reachable
+// only through its Unix socket.
 type Cluster struct {
-	binDir  string
-	dataDir string
-	pgData  string
-	logFile string
-	port    int
-	env     []string
-	cred    *syscall.Credential // non-nil when the binaries run as another user
-	logger  *slog.Logger
+	binDir    string
+	dataDir   string
+	pgData    string
+	logFile   string
+	socketDir string
+	tmpSocket bool // socketDir is a directory under /tmp we made and remove
+	noSync    bool
+	env       []string
+	cred      *syscall.Credential // non-nil when the binaries run as another user
+	logger    *slog.Logger
 
 	// lock is held for the life of the owning process; a second process
 	// (guildhall user add beside guildhall serve) finds it taken and attaches
@@ -131,28 +100,28 @@ type Cluster struct {
 	stopped bool
 }
 
-// Start initialises dataDir (a cluster directory is created at
-// filepath.Join(dataDir, "pgdata") on first use with
-// `initdb -A trust -E UTF8 --locale=C --no-sync -U postgres`), starts postgres
-// on 127.0.0.1 on a free TCP port (picked by listening on 127.0.0.1:0 and
-// closing), with unix sockets disabled (unix_socket_directories set to the
-// empty string) and `-c listen_addresses=127.0.0.1 -c fsync=off
-// -c max_connections=200`, waits until it accepts connections (polling with
-// lib/pq, up to about 30 s, honouring ctx), and creates database dbname if it
-// does not exist (an empty dbname creates none).
+// Start initialises cfg.DataDir on first use (initdb -E UTF8 --locale=C -U
+// postgres), starts postgres with no TCP listener and its socket in
+// DataDir/socket, waits until it accepts connections (up to about 30 s,
+// honouring ctx), and creates database cfg.DBName if it does not exist.
 //
-// When another process already owns a running cluster on dataDir (it holds
-// dataDir/owner.lock), Start attaches to that server instead: URL works and
+// A data directory made by an earlier version (trust on 127.0.0.1, fsync
+// off) is secured in place on its first start: pg_hba.conf is replaced and
+// every file is flushed to disk (initdb --sync-only) before the server runs
+// with fsync on. Its data is kept.
+//
+// When another process already owns a running cluster on DataDir (it holds
+// DataDir/owner.lock), Start attaches to that server instead: URL works and
 // Stop leaves the server alone.
 //
-// The server log goes to filepath.Join(dataDir, "postgres.log"). If a stale
-// server from a crashed previous run is still running on that data directory
-// (postmaster.pid present and pg_ctl status says running), it is stopped first
-// with `pg_ctl stop -m fast`. When running as root, dataDir is chowned to the
-// postgres OS user, whose credentials run the binaries; every parent of
-// dataDir must be traversable by that user. logger may be nil.
-func Start(ctx context.Context, dataDir, dbname string, logger *slog.Logger) (*Cluster, error) {
+// The server log goes to DataDir/postgres.log. A stale server left running
+// by a crashed previous owner is stopped first (pg_ctl stop -m fast). When
+// running as root, DataDir is chowned to the postgres OS user, whose
+// credentials run the binaries; every parent of DataDir must be traversable
+// by that user.
+func Start(ctx context.Context, cfg Config) (*Cluster, error) {
 	began := time.Now()
+	logger := cfg.Logger
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
@@ -160,7 +129,7 @@ func Start(ctx context.Context, dataDir, dbname string, logger *slog.Logger) (*C
 	if err != nil {
 		return nil, err
 	}
-	dataDir, err = filepath.Abs(dataDir)
+	dataDir, err := filepath.Abs(cfg.DataDir)
 	if err != nil {
 		return nil, fmt.Errorf("pgcluster: data directory: %w", err)
 	}
@@ -168,11 +137,13 @@ func Start(ctx context.Context, dataDir, dbname string, logger *slog.Logger) (*C
 		return nil, err
 	}
 	c := &Cluster{
-		binDir:  binDir,
-		dataDir: dataDir,
-		pgData:  filepath.Join(dataDir, "pgdata"),
-		logFile: filepath.Join(dataDir, "postgres.log"),
-		logger:  logger,
+		binDir:    binDir,
+		dataDir:   dataDir,
+		pgData:    filepath.Join(dataDir, "pgdata"),
+		logFile:   filepath.Join(dataDir, "postgres.log"),
+		socketDir: filepath.Join(dataDir, "socket"),
+		noSync:    cfg.NoSync,
+		logger:    logger,
 	}
 	c.env = []string{
 		"PATH=" + binDir + ":/usr/local/bin:/usr/bin:/bin",
@@ -182,6 +153,9 @@ func Start(ctx context.Context, dataDir, dbname string, logger *slog.Logger) (*C
 	}
 	if tz, ok := os.LookupEnv("TZ"); ok {
 		c.env = append(c.env, "TZ="+tz)
+	}
+	if err := makePrivateDir(c.socketDir); err != nil {
+		return nil, err
 	}
 	if os.Geteuid() == 0 {
 		if err := c.prepareForPostgresUser(); err != nil {
@@ -195,15 +169,25 @@ func Start(ctx context.Context, dataDir, dbname string, logger *slog.Logger) (*C
 	}
 	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		lock.Close()
-		return c.attach(ctx, dbname)
+		return c.attach(ctx, cfg.DBName)
 	}
 	c.lock = lock
+	ok := false
+	defer func() {
+		if !ok {
+			c.release()
+		}
+	}()
 
+	existed := true
 	if _, err := os.Stat(filepath.Join(c.pgData, "PG_VERSION")); errors.Is(err, fs.ErrNotExist) {
+		existed = false
 		initStart := time.Now()
-		out, err := c.run(ctx, "initdb", "-D", c.pgData, "-A", "trust", "-E", "UTF8",
-			"--locale=C", "--no-sync", "-U", "postgres")
-		if err != nil {
+		args := []string{"-D", c.pgData, "-A", "trust", "-E", "UTF8", "--locale=C", "-U", "postgres"}
+		if c.noSync {
+			args = append(args, "--no-sync")
+		}
+		if out, err := c.run(ctx, "initdb", args...); err != nil {
 			return nil, fmt.Errorf("pgcluster: initdb %s: %w\n%s", c.pgData, err, out)
 		}
 		logger.Info("pgcluster: initialised cluster", "pgdata", c.pgData, "took", time.Since(initStart))
@@ -214,33 +198,32 @@ func Start(ctx context.Context, dataDir, dbname string, logger *slog.Logger) (*C
 	if err := c.stopStale(ctx); err != nil {
 		return nil, err
 	}
-
-	var lastErr error
-	for attempt := 1; attempt <= startAttempts; attempt++ {
-		retry, err := c.startServer(ctx)
-		if err == nil {
-			lastErr = nil
-			break
-		}
-		lastErr = err
-		if !retry || ctx.Err() != nil {
-			break
-		}
-		logger.Warn("pgcluster: port was taken, retrying", "port", c.port, "attempt", attempt)
+	if err := c.secure(ctx, existed); err != nil {
+		return nil, err
 	}
-	if lastErr != nil {
-		return nil, lastErr
+	if len(c.socketDir) > maxSocketDir {
+		dir, err := os.MkdirTemp("/tmp", "guildhall-pg-")
+		if err != nil {
+			return nil, fmt.Errorf("pgcluster: socket directory: %w", err)
+		}
+		c.socketDir, c.tmpSocket = dir, true
+		if err := c.chown(dir); err != nil {
+			return nil, err
+		}
 	}
-
+	if err := c.startServer(ctx); err != nil {
+		return nil, err
+	}
 	if err := c.waitReady(ctx); err != nil {
 		_ = c.Stop()
 		return nil, err
 	}
-	if err := c.createDatabase(ctx, dbname); err != nil {
+	if err := c.createDatabase(ctx, cfg.DBName); err != nil {
 		_ = c.Stop()
 		return nil, err
 	}
-	logger.Info("pgcluster: started", "port", c.port, "dataDir", dataDir, "took", time.Since(began))
+	ok = true
+	logger.Info("pgcluster: started", "socket", c.socketDir, "dataDir", dataDir, "fsync", !c.noSync, "took", time.Since(began))
 	return c, nil
 }
 
@@ -250,15 +233,12 @@ func makeDataDir(dataDir string) error {
 	if err := os.MkdirAll(filepath.Dir(dataDir), 0o755); err != nil {
 		return fmt.Errorf("pgcluster: create parent of data directory: %w", err)
 	}
-	if err := os.Mkdir(dataDir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
-		return fmt.Errorf("pgcluster: create data directory: %w", err)
+	if err := makePrivateDir(dataDir); err != nil {
+		return err
 	}
 	fi, err := os.Stat(dataDir)
 	if err != nil {
 		return fmt.Errorf("pgcluster: data directory: %w", err)
-	}
-	if !fi.IsDir() {
-		return fmt.Errorf("pgcluster: data directory %s is not a directory", dataDir)
 	}
 	// The directory is chowned recursively when running as root: refuse
 	// shared directories such as /tmp itself.
@@ -268,105 +248,71 @@ func makeDataDir(dataDir string) error {
 	return nil
 }
 
-// prepareForPostgresUser sets up running the binaries as the postgres OS
-// user: it checks that the user can reach the data directory and hands the
-// directory over to it.
-func (c *Cluster) prepareForPostgresUser() error {
-	u, err := user.Lookup(pgUserName)
-	if err != nil {
-		return fmt.Errorf("pgcluster: running as root, so the server must run as the %q OS user, but looking it up failed: %w", pgUserName, err)
+// makePrivateDir creates dir with mode 0700, or tightens an existing one to
+// it (a data directory from an earlier version may be wider).
+func makePrivateDir(dir string) error {
+	if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("pgcluster: create %s: %w", dir, err)
 	}
-	uid, err := strconv.ParseUint(u.Uid, 10, 32)
+	fi, err := os.Stat(dir)
 	if err != nil {
-		return fmt.Errorf("pgcluster: uid of %q: %w", pgUserName, err)
+		return fmt.Errorf("pgcluster: %w", err)
 	}
-	gid, err := strconv.ParseUint(u.Gid, 10, 32)
-	if err != nil {
-		return fmt.Errorf("pgcluster: gid of %q: %w", pgUserName, err)
+	if !fi.IsDir() {
+		return fmt.Errorf("pgcluster: %s is not a directory", dir)
 	}
-	groups := map[uint32]bool{uint32(gid): true}
-	var extra []uint32
-	if ids, err := u.GroupIds(); err == nil {
-		for _, id := range ids {
-			if g, err := strconv.ParseUint(id, 10, 32); err == nil {
-				groups[uint32(g)] = true
-				if uint32(g) != uint32(gid) {
-					extra = append(extra, uint32(g))
-				}
-			}
+	if fi.Mode().Perm() != 0o700 {
+		if err := os.Chmod(dir, 0o700); err != nil {
+			return fmt.Errorf("pgcluster: make %s private: %w", dir, err)
 		}
 	}
-	if err := checkTraversable(c.dataDir, uint32(uid), groups); err != nil {
-		return err
-	}
-	err = filepath.WalkDir(c.dataDir, func(path string, _ fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		return os.Lchown(path, int(uid), int(gid))
-	})
-	if err != nil {
-		return fmt.Errorf("pgcluster: chown %s to %s: %w", c.dataDir, pgUserName, err)
-	}
-	c.cred = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid), Groups: extra}
 	return nil
 }
 
-// checkTraversable reports an error naming the first ancestor of dir that
-// the given user cannot search (execute permission on a directory).
-func checkTraversable(dir string, uid uint32, groups map[uint32]bool) error {
-	for p := filepath.Dir(dir); ; p = filepath.Dir(p) {
-		fi, err := os.Stat(p)
-		if err != nil {
-			return fmt.Errorf("pgcluster: %w", err)
-		}
-		st, ok := fi.Sys().(*syscall.Stat_t)
-		if ok {
-			perm := fi.Mode().Perm()
-			var can bool
-			switch {
-			case st.Uid == uid:
-				can = perm&0o100 != 0
-			case groups[st.Gid]:
-				can = perm&0o010 != 0
-			default:
-				can = perm&0o001 != 0
-			}
-			if !can {
-				return fmt.Errorf("pgcluster: running as root, so the server runs as the %q OS user, "+
-					"but it cannot traverse %s (mode %v, owner uid %d, gid %d) to reach data directory %s; "+
-					"put the data directory somewhere it can reach, e.g. a directory made with os.MkdirTemp(\"/tmp\", ...) and chmod 0755",
-					pgUserName, p, perm, st.Uid, st.Gid, dir)
-			}
-		}
-		if p == filepath.Dir(p) {
-			return nil
+// secure makes pg_hba.conf admit only the socket. When it had to change an
+// existing cluster's file (one made by an earlier version, which trusted
+// TCP on 127.0.0.1 and ran with fsync off), it first flushes every file of
+// the cluster to disk, so that what the cluster held before is as durable as
+// what it commits from now on.
+func (c *Cluster) secure(ctx context.Context, existed bool) error {
+	path := filepath.Join(c.pgData, "pg_hba.conf")
+	old, err := os.ReadFile(path)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("pgcluster: %w", err)
+	}
+	if string(old) == hbaConf {
+		return nil
+	}
+	if existed && !c.noSync {
+		if out, err := c.run(ctx, "initdb", "--sync-only", "-D", c.pgData); err != nil {
+			return fmt.Errorf("pgcluster: flush %s to disk: %w\n%s", c.pgData, err, out)
 		}
 	}
-}
-
-// command builds a command running one of the server binaries, as the
-// postgres user when we are root, with a minimal environment and the data
-// directory as working directory (the process must be able to reach it).
-func (c *Cluster) command(ctx context.Context, name string, args ...string) *exec.Cmd {
-	cmd := exec.CommandContext(ctx, filepath.Join(c.binDir, name), args...)
-	cmd.Env = c.env
-	cmd.Dir = c.dataDir
-	cmd.WaitDelay = 5 * time.Second
-	if c.cred != nil {
-		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: c.cred}
+	tmp := path + ".guildhall"
+	if err := os.WriteFile(tmp, []byte(hbaConf), 0o600); err != nil {
+		return fmt.Errorf("pgcluster: %w", err)
 	}
-	return cmd
+	if err := c.chown(tmp); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("pgcluster: %w", err)
+	}
+	if existed {
+		c.logger.Info("pgcluster: secured a data directory made by an earlier version: socket only, fsync on", "pgdata", c.pgData)
+	}
+	return nil
 }
 
-// run runs a server binary and returns its combined output.
-func (c *Cluster) run(ctx context.Context, name string, args ...string) (string, error) {
-	var buf bytes.Buffer
-	cmd := c.command(ctx, name, args...)
-	cmd.Stdout = &buf
-	cmd.Stderr = &buf
-	err := cmd.Run()
-	return strings.TrimSpace(buf.String()), err
+// chown hands path to the server's OS user when the binaries run as one.
+func (c *Cluster) chown(path string) error {
+	if c.cred == nil {
+		return nil
+	}
+	if err := os.Lchown(path, int(c.cred.Uid), int(c.cred.Gid)); err != nil {
+		return fmt.Errorf("pgcluster: chown %s to %s: %w", path, pgUserName, err)
+	}
+	return nil
 }
 
 // stopStale stops a server left running on this data directory by a
@@ -387,65 +333,39 @@ func (c *Cluster) stopStale(ctx context.Context) error {
 	return nil
 }
 
-// startServer picks a free port and runs pg_ctl start. retry reports
-// whether the failure looks like a lost race for the port.
-func (c *Cluster) startServer(ctx context.Context) (retry bool, err error) {
-	port, err := freePort()
-	if err != nil {
-		return false, fmt.Errorf("pgcluster: pick a port: %w", err)
-	}
-	c.port = port
+// startServer runs pg_ctl start with no TCP listener and the socket in
+// socketDir. pg_ctl hands -o to a shell, hence the quoting.
+func (c *Cluster) startServer(ctx context.Context) error {
 	var logOffset int64
 	if fi, err := os.Stat(c.logFile); err == nil {
 		logOffset = fi.Size()
 	}
-	opts := strings.Join([]string{
-		"-p", strconv.Itoa(port),
-		"-c", "listen_addresses=127.0.0.1",
-		"-c", "unix_socket_directories=''",
-		"-c", "fsync=off",
+	opts := []string{
+		"-p", strconv.Itoa(socketPort),
+		"-c", "listen_addresses=''",
+		"-c", shellQuote("unix_socket_directories=" + c.socketDir),
+		"-c", "unix_socket_permissions=0700",
 		"-c", "max_connections=200",
-	}, " ")
+	}
+	if c.noSync {
+		opts = append(opts, "-c", "fsync=off")
+	} else {
+		opts = append(opts, "-c", "fsync=on", "-c", "synchronous_commit=on", "-c", "full_page_writes=on")
+	}
 	out, err := c.run(ctx, "pg_ctl", "start", "-D", c.pgData, "-w", "-t", strconv.Itoa(pgctlTimeout),
-		"-l", c.logFile, "-o", opts)
+		"-l", c.logFile, "-o", strings.Join(opts, " "))
 	if err == nil {
-		return false, nil
+		return nil
 	}
 	logTail := readFrom(c.logFile, logOffset)
-	retry = strings.Contains(logTail, "could not bind") || strings.Contains(logTail, "Address already in use")
 	// pg_ctl may have given up waiting while the server still came up.
 	_, _ = c.run(context.Background(), "pg_ctl", "stop", "-D", c.pgData, "-m", "immediate", "-w", "-t", "10")
-	return retry, fmt.Errorf("pgcluster: pg_ctl start on port %d: %w\n%s\nserver log %s:\n%s",
-		port, err, out, c.logFile, logTail)
+	return fmt.Errorf("pgcluster: pg_ctl start: %w\n%s\nserver log %s:\n%s", err, out, c.logFile, logTail)
 }
 
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	if err := l.Close(); err != nil {
-		return 0, err
-	}
-	return port, nil
-}
-
-// readFrom returns the end of a file from offset, at most 8 KiB of it.
-func readFrom(path string, offset int64) string {
-	f, err := os.Open(path)
-	if err != nil {
-		return fmt.Sprintf("(cannot read: %v)", err)
-	}
-	defer f.Close()
-	if fi, err := f.Stat(); err == nil && fi.Size()-offset > 8<<10 {
-		offset = fi.Size() - 8<<10
-	}
-	if _, err := f.Seek(offset, io.SeekStart); err != nil {
-		return fmt.Sprintf("(cannot read: %v)", err)
-	}
-	b, _ := io.ReadAll(f)
-	return strings.TrimSpace(string(b))
+// shellQuote quotes s for /bin/sh.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // waitReady polls the server until it accepts connections.
@@ -466,8 +386,8 @@ func (c *Cluster) waitReady(ctx context.Context) error {
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("pgcluster: server on port %d did not accept connections: %w (last error: %v)\nserver log %s:\n%s",
-				c.port, ctx.Err(), err, c.logFile, readFrom(c.logFile, 0))
+			return fmt.Errorf("pgcluster: server on socket %s did not accept connections: %w (last error: %v)\nserver log %s:\n%s",
+				c.socketDir, ctx.Err(), err, c.logFile, readFrom(c.logFile, 0))
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
@@ -496,32 +416,33 @@ func (c *Cluster) createDatabase(ctx context.Context, name string) error {
 	return nil
 }
 
-// URL returns a lib/pq URL for database name on this cluster: postgres://postgres@127.0.0.1:PORT/NAME?sslmode=disable
+// URL returns a URL for database name on this cluster, understood by lib/pq
+// and by libpq's tools (pg_dump, psql) alike:
+// postgres://postgres@/NAME?host=SOCKETDIR&port=5432&sslmode=disable.
 func (c *Cluster) URL(name string) string {
-	u := url.URL{
-		Scheme:   "postgres",
-		User:     url.User("postgres"),
-		Host:     net.JoinHostPort("127.0.0.1", strconv.Itoa(c.port)),
-		Path:     "/" + name,
-		RawQuery: "sslmode=disable",
-	}
+	q := url.Values{}
+	q.Set("host", c.socketDir)
+	q.Set("port", strconv.Itoa(socketPort))
+	q.Set("sslmode", "disable")
+	u := url.URL{Scheme: "postgres", User: url.User("postgres"), Path: "/" + name, RawQuery: q.Encode()}
 	return u.String()
 }
 
+// SocketDir is the directory holding the server's Unix socket.
+func (c *Cluster) SocketDir() string { return c.socketDir }
+
 // attach joins the server another process owns on this data directory,
-// reading its port from postmaster.pid (line 4).
+// reading its socket directory from postmaster.pid (line 5).
 func (c *Cluster) attach(ctx context.Context, dbname string) (*Cluster, error) {
 	b, err := os.ReadFile(filepath.Join(c.pgData, "postmaster.pid"))
 	if err != nil {
 		return nil, fmt.Errorf("pgcluster: another process owns %s but its server is not running: %w", c.dataDir, err)
 	}
 	lines := strings.Split(string(b), "\n")
-	if len(lines) < 4 {
-		return nil, fmt.Errorf("pgcluster: cannot read the port of the server running on %s", c.pgData)
+	if len(lines) < 5 || strings.TrimSpace(lines[4]) == "" {
+		return nil, fmt.Errorf("pgcluster: the server running on %s has no Unix socket; stop it and start again", c.pgData)
 	}
-	if c.port, err = strconv.Atoi(strings.TrimSpace(lines[3])); err != nil {
-		return nil, fmt.Errorf("pgcluster: port of the server running on %s: %w", c.pgData, err)
-	}
+	c.socketDir = strings.TrimSpace(lines[4])
 	c.attached = true
 	if err := c.waitReady(ctx); err != nil {
 		return nil, err
@@ -529,8 +450,19 @@ func (c *Cluster) attach(ctx context.Context, dbname string) (*Cluster, error) {
 	if err := c.createDatabase(ctx, dbname); err != nil {
 		return nil, err
 	}
-	c.logger.Info("pgcluster: attached to the server another process runs", "port", c.port, "dataDir", c.dataDir)
+	c.logger.Info("pgcluster: attached to the server another process runs", "socket", c.socketDir, "dataDir", c.dataDir)
 	return c, nil
+}
+
+// release lets go of the owner lock and the socket directory under /tmp.
+func (c *Cluster) release() {
+	if c.tmpSocket {
+		_ = os.RemoveAll(c.socketDir)
+	}
+	if c.lock != nil {
+		c.lock.Close()
+		c.lock = nil
+	}
 }
 
 // Stop stops the server (pg_ctl stop -m fast -w) and is safe to call twice.
@@ -546,16 +478,16 @@ func (c *Cluster) Stop() error {
 		return nil
 	}
 	defer func() {
-		if c.stopped && c.lock != nil {
-			c.lock.Close()
+		if c.stopped {
+			c.release()
 		}
 	}()
 	ctx, cancel := context.WithTimeout(context.Background(), (pgctlTimeout+10)*time.Second)
 	defer cancel()
 	out, err := c.run(ctx, "pg_ctl", "stop", "-D", c.pgData, "-m", "fast", "-w", "-t", strconv.Itoa(pgctlTimeout))
 	if err != nil {
-		// Exit status 3 from "pg_ctl status" means not running; a stop of a
-		// server that is already gone is not an error worth reporting.
+		// A stop of a server that is already gone is not an error worth
+		// reporting.
 		if st, _ := c.run(ctx, "pg_ctl", "status", "-D", c.pgData); strings.Contains(st, "no server running") {
 			c.stopped = true
 			return nil
@@ -563,6 +495,6 @@ func (c *Cluster) Stop() error {
 		return fmt.Errorf("pgcluster: pg_ctl stop %s: %w\n%s", c.pgData, err, out)
 	}
 	c.stopped = true
-	c.logger.Info("pgcluster: stopped", "port", c.port, "dataDir", c.dataDir)
+	c.logger.Info("pgcluster: stopped", "socket", c.socketDir, "dataDir", c.dataDir)
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -50,16 +51,23 @@ func TestStartStopRestart(t *testing.T) {
 
 	for round := 1; round <= 2; round++ {
 		began := time.Now()
-		c, err := Start(ctx, dataDir, "guildhall_pgcluster_test", logger)
+		c, err := Start(ctx, Config{DataDir: dataDir, DBName: "guildhall_pgcluster_test", Logger: logger})
 		if err != nil {
 			t.Fatalf("round %d: Start: %v", round, err)
 		}
 		t.Logf("round %d: started in %v on %s", round, time.Since(began), c.URL("guildhall_pgcluster_test"))
 		u := c.URL("guildhall_pgcluster_test")
-		if !strings.HasPrefix(u, "postgres://postgres@127.0.0.1:") || !strings.HasSuffix(u, "/guildhall_pgcluster_test?sslmode=disable") {
+		if !strings.HasPrefix(u, "postgres://postgres@/guildhall_pgcluster_test?host=") {
 			t.Errorf("unexpected URL %q", u)
 		}
 		selectOne(t, u)
+		// The cluster people keep their data in listens on no TCP port and
+		// writes what it commits to disk.
+		for setting, want := range map[string]string{"listen_addresses": "", "fsync": "on", "synchronous_commit": "on", "unix_socket_permissions": "0700"} {
+			if got := show(t, u, setting); got != want {
+				t.Errorf("round %d: %s = %q, want %q", round, setting, got, want)
+			}
+		}
 		if err := c.Stop(); err != nil {
 			t.Fatalf("round %d: Stop: %v", round, err)
 		}
@@ -78,25 +86,36 @@ func TestStaleServerIsStopped(t *testing.T) {
 	dataDir := filepath.Join(tempDir(t), "data")
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	stale, err := Start(ctx, dataDir, "", nil)
+	stale, err := Start(ctx, Config{DataDir: dataDir, NoSync: true})
 	if err != nil {
 		t.Fatalf("Start: %v", err)
 	}
-	fresh, err := Start(ctx, dataDir, "again", nil)
+	stale.release() // as if its process had died: the lock goes with it
+	fresh, err := Start(ctx, Config{DataDir: dataDir, DBName: "again", NoSync: true})
 	if err != nil {
 		_ = stale.Stop()
 		t.Fatalf("Start over a running server: %v", err)
 	}
 	defer fresh.Stop()
 	selectOne(t, fresh.URL("again"))
-	db, err := sql.Open("postgres", stale.URL("postgres"))
+	if got := show(t, fresh.URL("again"), "fsync"); got != "off" {
+		t.Errorf("a NoSync cluster runs with fsync = %q, want off", got)
+	}
+}
+
+// show returns a server setting.
+func show(t *testing.T, url, setting string) string {
+	t.Helper()
+	db, err := sql.Open("postgres", url)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if err := db.Ping(); err == nil && stale.port != fresh.port {
-		t.Errorf("stale server on port %d still accepts connections", stale.port)
+	var v string
+	if err := db.QueryRow("SELECT current_setting($1)", setting).Scan(&v); err != nil {
+		t.Fatalf("SHOW %s: %v", setting, err)
 	}
+	return v
 }
 
 func TestFindBinDir(t *testing.T) {
@@ -136,4 +155,15 @@ type testWriter struct{ t *testing.T }
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimRight(string(p), "\n"))
 	return len(p), nil
+}
+
+// freeTCPPort picks a loopback port nobody listens on now.
+func freeTCPPort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
 }

@@ -146,7 +146,14 @@ func configFromURL(raw string) (pgtestdb.Config, error) {
 			conf.Password = strings.TrimPrefix(url.UserPassword("", pw).String(), ":")
 		}
 	}
-	if conf.Host == "" {
+	q := u.Query()
+	switch {
+	case strings.HasPrefix(q.Get("host"), "/"):
+		// A Unix socket (the private cluster's): lib/pq sorts its
+		// settings, so a host in the URL's authority would beat the one in
+		// the query. Leave the authority's empty.
+		conf.Host = ""
+	case conf.Host == "":
 		conf.Host = "localhost"
 	}
 	if strings.Contains(conf.Host, ":") { // IPv6 literal
@@ -161,7 +168,6 @@ func configFromURL(raw string) (pgtestdb.Config, error) {
 	if conf.Database == "" {
 		conf.Database = "postgres"
 	}
-	q := u.Query()
 	if q.Get("sslmode") == "" {
 		q.Set("sslmode", "disable")
 	}
@@ -194,7 +200,7 @@ func startCluster() error {
 
 	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
 	defer cancel()
-	c, err := pgcluster.Start(ctx, filepath.Join(dir, "cluster"), "postgres", nil)
+	c, err := pgcluster.Start(ctx, pgcluster.Config{DataDir: filepath.Join(dir, "cluster"), DBName: "postgres", NoSync: true})
 	if err != nil {
 		return err
 	}
