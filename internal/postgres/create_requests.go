@@ -47,7 +47,7 @@ func insertCreateRequest(ctx context.Context, tx *sqlx.Tx, requesterID string, i
 	if err != nil {
 		return nil, fmt.Errorf("insert create request: %w", err)
 	}
-	return &r, nil
+	return &r, notifyNewCreateRequest(ctx, tx)
 }
 
 // validateRequestQuery fills the default limit and names what is wrong.
@@ -250,6 +250,9 @@ func (s *CreateRequestService) ApproveCreateRequests(ctx context.Context, actor 
 		if err != nil {
 			return nil, err
 		}
+		if err := notifyCreateDecision(ctx, tx, decided); err != nil {
+			return nil, err
+		}
 		return decided, writeAudit(ctx, tx, guildhall.AuditRecord{
 			ActorID: actor.ID, ActorName: actorName(actor), Action: guildhall.ActionCreateRequestApproved,
 			TargetType: guildhall.TargetCreateRequest, TargetID: r.ID, TargetName: g.Name,
@@ -283,6 +286,9 @@ func (s *CreateRequestService) RejectCreateRequests(ctx context.Context, actor g
 	return s.decideEach(ctx, ids, func(tx *sqlx.Tx, i int, r *guildhall.CreateRequest) (*guildhall.CreateRequest, error) {
 		decided, err := finishCreateRequest(ctx, tx, actor, r.ID, guildhall.Rejected, reasons[i], nil)
 		if err != nil {
+			return nil, err
+		}
+		if err := notifyCreateDecision(ctx, tx, decided); err != nil {
 			return nil, err
 		}
 		return decided, writeAudit(ctx, tx, guildhall.AuditRecord{

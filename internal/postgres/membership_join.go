@@ -53,6 +53,9 @@ func (s *MembershipService) Join(ctx context.Context, actor guildhall.Actor, gro
 			if err != nil {
 				return err
 			}
+			if err := notifyNewJoinRequest(ctx, tx, g, out.Request); err != nil {
+				return err
+			}
 			return writeAudit(ctx, tx, guildhall.AuditRecord{
 				ActorID: actor.ID, ActorName: actorName(actor), Action: guildhall.ActionJoinRequestSubmitted,
 				TargetType: guildhall.TargetJoinRequest, TargetID: out.Request.ID, TargetName: g.Name,

@@ -100,6 +100,9 @@ func addMember(ctx context.Context, tx *sqlx.Tx, actor guildhall.Actor, g *guild
 	if err != nil {
 		return nil, err
 	}
+	if err := notifyAdded(ctx, tx, actor, g, acct.ID); err != nil {
+		return nil, err
+	}
 	// A pending request of theirs is answered by the addition.
 	var rows []joinRequestRow
 	err = tx.SelectContext(ctx, &rows, `

@@ -146,6 +146,9 @@ func (s *MembershipService) ApproveJoinRequests(ctx context.Context, actor guild
 		if _, err := insertMember(ctx, tx, g, r.AccountID, guildhall.RoleMember); err != nil {
 			return nil, err
 		}
+		if err := notifyJoinDecision(ctx, tx, g, decided); err != nil {
+			return nil, err
+		}
 		return decided, writeAudit(ctx, tx, requestAudit(actor, guildhall.ActionJoinRequestApproved, g, decided, r.Status, nil))
 	})
 }
@@ -169,6 +172,9 @@ func (s *MembershipService) RejectJoinRequests(ctx context.Context, actor guildh
 	return s.decideEach(ctx, actor, groupID, ids, func(tx *sqlx.Tx, g *guildhall.Group, r *guildhall.JoinRequest, i int) (*guildhall.JoinRequest, error) {
 		decided, err := finishJoinRequest(ctx, tx, actor, r.ID, guildhall.Rejected, reasons[i])
 		if err != nil {
+			return nil, err
+		}
+		if err := notifyJoinDecision(ctx, tx, g, decided); err != nil {
 			return nil, err
 		}
 		return decided, writeAudit(ctx, tx, requestAudit(actor, guildhall.ActionJoinRequestRejected, g, decided, r.Status,

@@ -34,9 +34,15 @@ func onPrivacyChange(ctx context.Context, tx *sqlx.Tx, actor guildhall.Actor, be
 			if err == nil {
 				err = syncMembersCount(ctx, tx, after)
 			}
+			if err == nil && decided > 0 {
+				err = notifyEndedJoinRequests(ctx, tx, before, guildhall.Approved, "")
+			}
 		case guildhall.Secret:
 			decided, err = endPendingJoinRequests(ctx, tx, actor, after, guildhall.Rejected,
 				guildhall.ActionJoinRequestRejected, "privacy changed to Secret")
+			if err == nil && decided > 0 {
+				err = notifyEndedJoinRequests(ctx, tx, before, guildhall.Rejected, "The group is now secret and takes no requests.")
+			}
 		}
 	}
 	if err != nil {
@@ -52,9 +58,12 @@ func onPrivacyChange(ctx context.Context, tx *sqlx.Tx, actor guildhall.Actor, be
 // onGroupDeleted runs inside DeleteGroup's transaction: it cancels the
 // group's pending join requests.
 func onGroupDeleted(ctx context.Context, tx *sqlx.Tx, actor guildhall.Actor, g *guildhall.Group) error {
-	_, err := endPendingJoinRequests(ctx, tx, actor, g, guildhall.Canceled,
+	n, err := endPendingJoinRequests(ctx, tx, actor, g, guildhall.Canceled,
 		guildhall.ActionJoinRequestCanceled, "group deleted")
-	return err
+	if err != nil || n == 0 {
+		return err
+	}
+	return notifyEndedJoinRequests(ctx, tx, g, guildhall.Canceled, "The group was deleted.")
 }
 
 // endPendingJoinRequests moves every pending join request of g to status in

@@ -11,6 +11,7 @@ type Services struct {
 	Audit          *AuditService
 	Membership     *MembershipService
 	Tokens         *TokenService
+	Notifications  *NotificationService
 }
 
 // NewServices builds every service over db.
@@ -23,5 +24,6 @@ func NewServices(db *DB, hasher *guildhall.PasswordHasher) *Services {
 		Audit:          NewAuditService(db),
 		Membership:     NewMembershipService(db),
 		Tokens:         NewTokenService(db),
+		Notifications:  NewNotificationService(db),
 	}
 }

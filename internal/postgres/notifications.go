@@ -1,0 +1,267 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"guildhall/internal/guildhall"
+)
+
+// NotificationService implements guildhall.NotificationService: a person
+// reads and marks their own notifications. The notifications themselves are
+// written by the other services, inside the transactions of the changes they
+// report (notify below), so a notification never tells of a change that
+// rolled back, and never goes missing for one that committed.
+type NotificationService struct{ db *DB }
+
+// NewNotificationService returns the notification service.
+func NewNotificationService(db *DB) *NotificationService { return &NotificationService{db: db} }
+
+var _ guildhall.NotificationService = (*NotificationService)(nil)
+
+// newNotification is one notification to write to several recipients.
+type newNotification struct {
+	Kind guildhall.NotificationKind
+	// Batch merges it into the recipient's unread notification of the same
+	// kind (and group), raising its count, instead of adding a row.
+	Batch     bool
+	GroupID   string
+	GroupName string
+	Status    guildhall.Status
+	Reason    string
+	// Count is how many items it reports (1 when zero).
+	Count int
+}
+
+// notified is what notify did for one recipient: Inserted is false when
+// the notification joined an unread batch.
+type notified struct {
+	AccountID string `db:"account_id"`
+	ID        string `db:"id"`
+	Inserted  bool   `db:"inserted"`
+}
+
+// notify writes n to each of recipients in one statement, together with
+// their unread counters (raised only by new rows, not by a batch growing).
+func notify(ctx context.Context, tx *sqlx.Tx, n newNotification, recipients []string) ([]notified, error) {
+	if len(recipients) == 0 {
+		return nil, nil
+	}
+	var batchKey any
+	if n.Batch {
+		batchKey = string(n.Kind) + ":" + n.GroupID
+	}
+	count := max(n.Count, 1)
+	var out []notified
+	err := tx.SelectContext(ctx, &out, `
+		WITH w AS (
+			INSERT INTO notifications (account_id, kind, batch_key, group_id, group_name, status, reason, count)
+			SELECT DISTINCT r, $2::text, $3::text, NULLIF($4, '')::uuid, $5::text, $6::text, $7::text, $8::int FROM unnest($1::uuid[]) AS r
+			ON CONFLICT (account_id, batch_key) WHERE read_at IS NULL AND batch_key IS NOT NULL
+			DO UPDATE SET count = notifications.count + EXCLUDED.count, updated_at = now(),
+				group_name = EXCLUDED.group_name
+			RETURNING account_id, id, (xmax = 0) AS inserted
+		), c AS (
+			INSERT INTO notification_counts (account_id, unread)
+			SELECT account_id, 1 FROM w WHERE inserted
+			ON CONFLICT (account_id) DO UPDATE SET unread = notification_counts.unread + 1
+		)
+		SELECT account_id, id, inserted FROM w`,
+		pq.Array(recipients), n.Kind, batchKey, n.GroupID, n.GroupName, n.Status, n.Reason, count)
+	if err != nil {
+		return nil, fmt.Errorf("notify %s: %w", n.Kind, err)
+	}
+	return out, nil
+}
+
+// notifyOne writes n to one recipient.
+func notifyOne(ctx context.Context, tx *sqlx.Tx, n newNotification, accountID string) error {
+	_, err := notify(ctx, tx, n, []string{accountID})
+	return err
+}
+
+// deciders returns who decides g's join requests and hears of new ones:
+// its admins, and its members when they may approve. Site admins, who may
+// decide every group, are not told of every request on the site; they
+// hear of those that waited too long (escalation).
+func deciders(ctx context.Context, tx *sqlx.Tx, groupIDs []string, except string) ([]string, error) {
+	var ids []string
+	err := tx.SelectContext(ctx, &ids, `
+		SELECT DISTINCT m.account_id FROM group_members m JOIN groups g ON g.id = m.group_id
+		WHERE m.group_id = ANY($1::uuid[]) AND g.deleted_at IS NULL
+			AND (m.role = 'ADMIN' OR g.members_can_approve) AND m.account_id <> $2::uuid`,
+		pq.Array(groupIDs), except)
+	if err != nil {
+		return nil, fmt.Errorf("read deciders: %w", err)
+	}
+	return ids, nil
+}
+
+// siteAdmins returns every site admin's account id.
+func siteAdmins(ctx context.Context, tx *sqlx.Tx) ([]string, error) {
+	var ids []string
+	if err := tx.SelectContext(ctx, &ids, `SELECT id FROM accounts WHERE site_admin`); err != nil {
+		return nil, fmt.Errorf("read site admins: %w", err)
+	}
+	return ids, nil
+}
+
+// notifyNewJoinRequest tells g's deciders that r waits, one unread
+// notification per group and decider however many arrive.
+func notifyNewJoinRequest(ctx context.Context, tx *sqlx.Tx, g *guildhall.Group, r *guildhall.JoinRequest) error {
+	to, err := deciders(ctx, tx, []string{g.ID}, r.AccountID)
+	if err != nil {
+		return err
+	}
+	_, err = notify(ctx, tx, newNotification{Kind: guildhall.NewJoinRequests, Batch: true, GroupID: g.ID, GroupName: g.Name}, to)
+	return err
+}
+
+// notifyJoinDecision tells the requester of r what became of it and why.
+func notifyJoinDecision(ctx context.Context, tx *sqlx.Tx, g *guildhall.Group, r *guildhall.JoinRequest) error {
+	return notifyOne(ctx, tx, newNotification{Kind: guildhall.JoinRequestDecided, GroupID: g.ID, GroupName: g.Name,
+		Status: r.Status, Reason: r.RejectionReason}, r.AccountID)
+}
+
+// notifyAdded tells accountID that actor added them to g.
+func notifyAdded(ctx context.Context, tx *sqlx.Tx, actor guildhall.Actor, g *guildhall.Group, accountID string) error {
+	if accountID == actor.ID {
+		return nil
+	}
+	return notifyOne(ctx, tx, newNotification{Kind: guildhall.AddedToGroup, GroupID: g.ID, GroupName: g.Name}, accountID)
+}
+
+// notifyCreateDecision tells the requester of c what became of it.
+func notifyCreateDecision(ctx context.Context, tx *sqlx.Tx, c *guildhall.CreateRequest) error {
+	groupID := ""
+	if c.GroupID != nil {
+		groupID = *c.GroupID
+	}
+	return notifyOne(ctx, tx, newNotification{Kind: guildhall.CreateRequestDecided, GroupID: groupID, GroupName: c.Name,
+		Status: c.Status, Reason: c.RejectionReason}, c.RequesterID)
+}
+
+// notifyNewCreateRequest tells the site admins that a creation waits, one
+// unread notification each however many arrive.
+func notifyNewCreateRequest(ctx context.Context, tx *sqlx.Tx) error {
+	to, err := siteAdmins(ctx, tx)
+	if err != nil {
+		return err
+	}
+	_, err = notify(ctx, tx, newNotification{Kind: guildhall.NewCreateRequests, Batch: true}, to)
+	return err
+}
+
+// notifyEndedJoinRequests tells the requesters of g's requests that a
+// set-based change (a privacy change, a deletion) just decided in this
+// transaction: those whose decided_at is this transaction's now().
+func notifyEndedJoinRequests(ctx context.Context, tx *sqlx.Tx, g *guildhall.Group, status guildhall.Status, reason string) error {
+	var ids []string
+	err := tx.SelectContext(ctx, &ids, `
+		SELECT account_id FROM join_requests
+		WHERE group_id = $1 AND status = $2 AND decided_at = now()`, g.ID, status)
+	if err != nil {
+		return fmt.Errorf("read ended join requests: %w", err)
+	}
+	_, err = notify(ctx, tx, newNotification{Kind: guildhall.JoinRequestDecided, GroupID: g.ID, GroupName: g.Name,
+		Status: status, Reason: reason}, ids)
+	return err
+}
+
+// notificationColumns reads guildhall.Notification from notifications n
+// and its group g; the slug only while the recipient ($1) may still see the
+// group (guildhall.CanSeeGroup in SQL, $2 is whether they are a site admin).
+const notificationColumns = `n.id, n.account_id, n.kind, n.group_id, n.group_name,
+	COALESCE(CASE WHEN g.deleted_at IS NULL AND ($2::boolean OR g.privacy <> 'SECRET'
+		OR EXISTS (SELECT 1 FROM group_members m WHERE m.group_id = g.id AND m.account_id = $1))
+		THEN g.slug END, '') AS group_slug,
+	n.status, n.reason, n.count, n.created_at, n.updated_at, n.read_at`
+
+// Notifications pages the actor's notifications, most recently changed first.
+func (s *NotificationService) Notifications(ctx context.Context, actor guildhall.Actor, q guildhall.NotificationQuery) (*guildhall.Page[guildhall.Notification], error) {
+	if actor.ID == "" {
+		return nil, guildhall.Unauthenticated("Sign in to see your notifications.")
+	}
+	limit, err := checkPage(q.Limit, q.Offset)
+	if err != nil {
+		return nil, err
+	}
+	page := &guildhall.Page[guildhall.Notification]{Items: []guildhall.Notification{}, Limit: limit, Offset: q.Offset}
+	err = s.db.GetContext(ctx, &page.Total, `
+		SELECT count(*) FROM notifications n WHERE n.account_id = $1 AND (NOT $2::boolean OR n.read_at IS NULL)`,
+		actor.ID, q.UnreadOnly)
+	if err != nil {
+		return nil, fmt.Errorf("count notifications: %w", err)
+	}
+	err = s.db.SelectContext(ctx, &page.Items, `
+		SELECT `+notificationColumns+`
+		FROM notifications n LEFT JOIN groups g ON g.id = n.group_id
+		WHERE n.account_id = $1 AND (NOT $3::boolean OR n.read_at IS NULL)
+		ORDER BY n.updated_at DESC, n.id DESC
+		LIMIT $4 OFFSET $5`, actor.ID, actor.SiteAdmin, q.UnreadOnly, limit, q.Offset)
+	if err != nil {
+		return nil, fmt.Errorf("list notifications: %w", err)
+	}
+	return page, nil
+}
+
+// UnreadCount reads the actor's unread counter.
+func (s *NotificationService) UnreadCount(ctx context.Context, actor guildhall.Actor) (int, error) {
+	if actor.ID == "" {
+		return 0, nil
+	}
+	var n int
+	err := s.db.GetContext(ctx, &n, `
+		SELECT COALESCE((SELECT unread FROM notification_counts WHERE account_id = $1), 0)`, actor.ID)
+	if err != nil {
+		return 0, fmt.Errorf("count unread notifications: %w", err)
+	}
+	return n, nil
+}
+
+// MarkRead marks the actor's notifications ids read (all unread ones when
+// ids is nil) and lowers the counter by as many, in one transaction. Ids
+// that are not the actor's, or already read, are left alone.
+func (s *NotificationService) MarkRead(ctx context.Context, actor guildhall.Actor, ids []string) (int, error) {
+	if actor.ID == "" {
+		return 0, guildhall.Unauthenticated("Sign in to see your notifications.")
+	}
+	var v guildhall.Validator
+	for i, id := range ids {
+		v.Check(isUUID(id), fmt.Sprintf("ids[%d]", i), "Must be a notification id.")
+	}
+	v.Check(len(ids) <= guildhall.MaxPageSize, "ids", "At most 100 at once.")
+	if err := v.Err(); err != nil {
+		return 0, err
+	}
+	all := ids == nil
+	if ids == nil {
+		ids = []string{}
+	}
+	var n int
+	err := s.db.inTx(ctx, func(tx *sqlx.Tx) error {
+		err := tx.GetContext(ctx, &n, `
+			WITH marked AS (
+				UPDATE notifications SET read_at = now()
+				WHERE account_id = $1 AND read_at IS NULL AND ($2::boolean OR id = ANY($3::uuid[]))
+				RETURNING id
+			)
+			SELECT count(*) FROM marked`, actor.ID, all, pq.Array(ids))
+		if err != nil {
+			return fmt.Errorf("mark notifications read: %w", err)
+		}
+		if n == 0 {
+			return nil
+		}
+		_, err = tx.ExecContext(ctx, `
+			UPDATE notification_counts SET unread = greatest(unread - $2, 0) WHERE account_id = $1`, actor.ID, n)
+		if err != nil {
+			return fmt.Errorf("lower unread count: %w", err)
+		}
+		return nil
+	})
+	return n, err
+}
