@@ -57,7 +57,7 @@ func New(db *postgres.DB, c Config) *App {
 
 	apiCfg := api.Config{
 		Logger: c.Logger, Accounts: s.Accounts, Groups: s.Groups, Settings: s.Settings,
-		CreateRequests: s.CreateRequests, Membership: s.Membership, Tokens: s.Tokens,
+		CreateRequests: s.CreateRequests, Membership: s.Membership, Tokens: s.Tokens, Notifications: s.Notifications,
 	}
 	if c.API != nil {
 		c.API(&apiCfg)
@@ -71,6 +71,7 @@ func New(db *postgres.DB, c Config) *App {
 		Audit:          s.Audit,
 		Membership:     s.Membership,
 		Tokens:         s.Tokens,
+		Notifications:  s.Notifications,
 		API:            api.New(apiCfg),
 		Sessions:       web.NewSessionStore(postgres.NewSessionStore(db)),
 		Ping:           db.PingContext,

@@ -44,3 +44,12 @@ func ariaInvalid(msg string) string {
 }
 
 func lower(s string) string { return strings.ToLower(s) }
+
+func notificationClass(unread bool) string {
+	if unread {
+		return "notification unread"
+	}
+	return "notification"
+}
+
+func unreadLabel(n int) string { return strconv.Itoa(n) + " unread" }

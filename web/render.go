@@ -97,7 +97,8 @@ func (s *Server) page(r *http.Request, title, active string) templates.Page {
 func (s *Server) frame(r *http.Request, title, active string) templates.Page {
 	p := templates.Page{Title: title, Flash: s.flash(r)}
 	if a, ok := actorFrom(r); ok {
-		p.Nav = templates.Nav{Signed: true, DisplayName: a.DisplayName, SiteAdmin: a.SiteAdmin, Active: active}
+		p.Nav = templates.Nav{Signed: true, DisplayName: a.DisplayName, SiteAdmin: a.SiteAdmin, Active: active,
+			UnreadCount: s.unreadCount(r, a)}
 	}
 	return p
 }

@@ -22,10 +22,11 @@ func (s *Server) routes() http.Handler {
 
 	mux.HandleFunc("GET /{$}", s.home)
 
-	s.profileRoutes(mux)    // profile.go: profile and API tokens
-	s.groupRoutes(mux)      // groups.go: directory, new, group page, settings, delete
-	s.adminRoutes(mux)      // admin.go: site settings, create requests, audit, /me/requests
-	s.membershipRoutes(mux) // membership.go: join, leave, members, join requests, inbox
+	s.profileRoutes(mux)      // profile.go: profile and API tokens
+	s.groupRoutes(mux)        // groups.go: directory, new, group page, settings, delete
+	s.adminRoutes(mux)        // admin.go: site settings, create requests, audit, /me/requests
+	s.membershipRoutes(mux)   // membership.go: join, leave, members, join requests, inbox
+	s.notificationRoutes(mux) // notifications.go: the viewer's notifications
 	if s.API != nil {
 		mux.Handle("/api/v1/", s.API)
 	}

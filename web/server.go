@@ -22,6 +22,7 @@ type Config struct {
 	Audit          guildhall.AuditService
 	Membership     guildhall.MembershipService
 	Tokens         guildhall.TokenService
+	Notifications  guildhall.NotificationService
 	// API serves /api/v1/ (the JSON API); nil leaves it out.
 	API      http.Handler
 	Sessions *SessionStore

@@ -30,6 +30,7 @@ type Config struct {
 	CreateRequests guildhall.CreateRequestService
 	Membership     guildhall.MembershipService
 	Tokens         guildhall.TokenService
+	Notifications  guildhall.NotificationService
 	// RateLimit is how many calls a second one token may make on average,
 	// Burst how many it may make at once; zero values take the defaults.
 	RateLimit rate.Limit

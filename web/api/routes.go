@@ -161,6 +161,17 @@ func (h *Handler) routeTable() []route {
 		{Method: "PATCH", Path: "/settings", ID: "updateSettings", Tag: "Settings", Summary: "Change who may create groups (site admins)",
 			Body: updateSettingsBody{}, Responses: ok(settingsResponse{}, "The site settings as changed."), handle: h.updateSettings},
 
+		// Notifications.
+		{Method: "GET", Path: "/notifications", ID: "listNotifications", Tag: "Notifications",
+			Summary: "List the caller's notifications, most recent first",
+			Query:   []param{unreadParam, limitParam, offsetParam}, Responses: ok(notificationsResponse{}, "A page of notifications."),
+			handle: h.listNotifications},
+		{Method: "POST", Path: "/notifications/read", ID: "markNotificationsRead", Tag: "Notifications",
+			Summary: "Mark the caller's notifications read: those in ids, or all when ids is absent",
+			Body:    markReadBody{}, BodyOptional: true,
+			Responses: ok(markReadResponse{}, "How many were marked, and how many stay unread."),
+			handle:    h.markNotificationsRead},
+
 		// This document.
 		{Method: "GET", Path: "/openapi.json", ID: "getOpenAPI", Tag: "Meta", Summary: "This API described in OpenAPI 3.1",
 			Public: true, Responses: []response{{Status: http.StatusOK, Description: "The OpenAPI document."}},
