@@ -73,7 +73,7 @@ func New(db *postgres.DB, c Config) *App {
 		Tokens:         s.Tokens,
 		Notifications:  s.Notifications,
 		API:            api.New(apiCfg),
-		Sessions:       web.NewSessionStore(postgres.NewSessionStore(db)),
+		Sessions:       web.NewSessionStore(postgres.NewSessionRows(db)),
 		Ping:           db.PingContext,
 		TrustProxy:     c.TrustProxy,
 	}

@@ -19,8 +19,6 @@ func navClass(active, name string) string {
 	return ""
 }
 
-func itoa(n int) string { return strconv.Itoa(n) }
-
 func inboxLabel(n int) string {
 	if n == 1 {
 		return "1 request waiting"

@@ -174,6 +174,13 @@ func (s *Server) toLogin(w http.ResponseWriter, r *http.Request) {
 	s.redirect(w, r, target)
 }
 
+// viewer is the signed-in actor; authenticate guarantees one on every page
+// that is not public.
+func viewer(r *http.Request) guildhall.Actor {
+	a, _ := actorFrom(r)
+	return a
+}
+
 func actorFrom(r *http.Request) (guildhall.Actor, bool) {
 	a, ok := r.Context().Value(ctxActor).(guildhall.Actor)
 	return a, ok

@@ -20,7 +20,7 @@ const (
 )
 
 // SessionRows stores session rows keyed by the sha256 of their token
-// (postgres.SessionStore).
+// (postgres.SessionRows).
 type SessionRows interface {
 	Load(ctx context.Context, tokenHash []byte) (accountID string, data []byte, err error)
 	Save(ctx context.Context, tokenHash []byte, accountID string, data []byte, expiresAt time.Time) error

@@ -7,14 +7,14 @@ import (
 	"time"
 )
 
-// SessionStore keeps browser sessions, keyed by the sha256 of their token.
-type SessionStore struct{ db *DB }
+// SessionRows keeps browser sessions, keyed by the sha256 of their token.
+type SessionRows struct{ db *DB }
 
-// NewSessionStore returns the session rows store.
-func NewSessionStore(db *DB) *SessionStore { return &SessionStore{db: db} }
+// NewSessionRows returns the session rows over db (web.SessionRows).
+func NewSessionRows(db *DB) *SessionRows { return &SessionRows{db: db} }
 
 // Load returns the live session for tokenHash; data is nil when there is none.
-func (s *SessionStore) Load(ctx context.Context, tokenHash []byte) (accountID string, data []byte, err error) {
+func (s *SessionRows) Load(ctx context.Context, tokenHash []byte) (accountID string, data []byte, err error) {
 	var row struct {
 		AccountID sql.NullString `db:"account_id"`
 		Data      []byte         `db:"data"`
@@ -35,7 +35,7 @@ func (s *SessionStore) Load(ctx context.Context, tokenHash []byte) (accountID st
 }
 
 // Save inserts or replaces the session for tokenHash.
-func (s *SessionStore) Save(ctx context.Context, tokenHash []byte, accountID string, data []byte, expiresAt time.Time) error {
+func (s *SessionRows) Save(ctx context.Context, tokenHash []byte, accountID string, data []byte, expiresAt time.Time) error {
 	_, err := s.db.ExecContext(ctx, `
 		INSERT INTO sessions (token_hash, account_id, data, expires_at)
 		VALUES ($1, NULLIF($2, '')::uuid, $3, $4)
@@ -46,13 +46,13 @@ func (s *SessionStore) Save(ctx context.Context, tokenHash []byte, accountID str
 }
 
 // Delete removes the session for tokenHash.
-func (s *SessionStore) Delete(ctx context.Context, tokenHash []byte) error {
+func (s *SessionRows) Delete(ctx context.Context, tokenHash []byte) error {
 	_, err := s.db.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = $1`, tokenHash)
 	return err
 }
 
 // DeleteExpired removes sessions past their expiry and returns how many.
-func (s *SessionStore) DeleteExpired(ctx context.Context) (int64, error) {
+func (s *SessionRows) DeleteExpired(ctx context.Context) (int64, error) {
 	res, err := s.db.ExecContext(ctx, `DELETE FROM sessions WHERE expires_at <= now()`)
 	if err != nil {
 		return 0, err
