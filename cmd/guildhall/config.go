@@ -53,26 +53,9 @@ func parse(fs *flag.FlagSet, args []string) error {
 // openDatabase connects to DatabaseURL, or starts the private cluster when it
 // is empty, and applies pending migrations. close stops whatever it started.
 func openDatabase(ctx context.Context, c config, logger *slog.Logger) (db *postgres.DB, close func(), err error) {
-	url := c.DatabaseURL
-	stopCluster := func() {}
-	if url == "" {
-		dir, err := filepath.Abs(c.DataDir)
-		if err != nil {
-			return nil, nil, err
-		}
-		if _, err := pgcluster.FindBinDir(); err != nil {
-			return nil, nil, err
-		}
-		cluster, err := pgcluster.Start(ctx, pgcluster.Config{DataDir: dir, DBName: "guildhall", Logger: logger})
-		if err != nil {
-			return nil, nil, fmt.Errorf("start private PostgreSQL in %s: %w", dir, err)
-		}
-		stopCluster = func() {
-			if err := cluster.Stop(); err != nil {
-				logger.Error("stop private PostgreSQL", "err", err)
-			}
-		}
-		url = cluster.URL("guildhall")
+	url, stopCluster, err := databaseURL(ctx, c, logger)
+	if err != nil {
+		return nil, nil, err
 	}
 	db, err = postgres.Open(ctx, url)
 	if err != nil {
@@ -89,4 +72,38 @@ func openDatabase(ctx context.Context, c config, logger *slog.Logger) (db *postg
 		logger.Info("applied migrations", "count", n)
 	}
 	return db, func() { db.Close(); stopCluster() }, nil
+}
+
+// databaseURL is DatabaseURL, or the URL of the private cluster in DataDir,
+// which it starts (or attaches to, when another guildhall process runs it).
+// stop stops what it started.
+func databaseURL(ctx context.Context, c config, logger *slog.Logger) (url string, stop func(), err error) {
+	if c.DatabaseURL != "" {
+		return c.DatabaseURL, func() {}, nil
+	}
+	cluster, err := startCluster(ctx, c, logger)
+	if err != nil {
+		return "", nil, err
+	}
+	return cluster.URL("guildhall"), func() {
+		if err := cluster.Stop(); err != nil {
+			logger.Error("stop private PostgreSQL", "err", err)
+		}
+	}, nil
+}
+
+// startCluster starts (or attaches to) the private cluster in DataDir.
+func startCluster(ctx context.Context, c config, logger *slog.Logger) (*pgcluster.Cluster, error) {
+	dir, err := filepath.Abs(c.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := pgcluster.FindBinDir(); err != nil {
+		return nil, err
+	}
+	cluster, err := pgcluster.Start(ctx, pgcluster.Config{DataDir: dir, DBName: "guildhall", Logger: logger})
+	if err != nil {
+		return nil, fmt.Errorf("start private PostgreSQL in %s: %w", dir, err)
+	}
+	return cluster, nil
 }

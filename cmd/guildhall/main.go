@@ -3,6 +3,8 @@
 //	guildhall serve                     serve the dashboard and the API
 //	guildhall migrate                   apply pending migrations and exit
 //	guildhall user add --email E ...    create an account
+//	guildhall backup FILE               back up the database (pg_dump)
+//	guildhall restore FILE              restore a backup (pg_restore)
 package main
 
 import (
@@ -30,7 +32,9 @@ const usage = `usage:
   guildhall serve   [--addr A] [--database-url U] [--data-dir D]
   guildhall migrate [--database-url U] [--data-dir D]
   guildhall user add --email E --name N (--password P | --password-stdin) [--site-admin] [--private-profile]
-  guildhall token create --email E --name N [--elevated]`
+  guildhall token create --email E --name N [--elevated]
+  guildhall backup  [--database-url U] [--data-dir D] FILE
+  guildhall restore [--replace] [--database-url U] [--data-dir D] FILE`
 
 // run dispatches a subcommand; it is main without the process exits.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -53,6 +57,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			return errors.New("unknown token command\n" + usage)
 		}
 		return tokenCreate(ctx, args[2:], stdout, logger)
+	case "backup":
+		return backup(ctx, args[1:], stdout, logger)
+	case "restore":
+		return restore(ctx, args[1:], stdout, logger)
 	case "help", "-h", "--help":
 		fmt.Fprintln(stdout, usage)
 		return nil

@@ -498,3 +498,7 @@ func (c *Cluster) Stop() error {
 	c.logger.Info("pgcluster: stopped", "socket", c.socketDir, "dataDir", c.dataDir)
 	return nil
 }
+
+// Attached reports whether Start joined a server another process owns
+// rather than starting one.
+func (c *Cluster) Attached() bool { return c.attached }
