@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"guildhall/internal/guildhall"
+	"guildhall/internal/jobs"
 	"guildhall/internal/postgres"
 	"guildhall/web"
 	"guildhall/web/api"
@@ -45,6 +46,7 @@ type App struct {
 	// Server serves the dashboard with the API mounted at /api/v1/.
 	Server *web.Server
 	config Config
+	jobs   *jobs.Registry
 }
 
 // New builds the services over db, then the API and the web server over the
@@ -80,7 +82,7 @@ func New(db *postgres.DB, c Config) *App {
 	if c.Web != nil {
 		c.Web(&webCfg)
 	}
-	return &App{DB: db, Services: s, Server: web.New(webCfg), config: c}
+	return &App{DB: db, Services: s, Server: web.New(webCfg), config: c, jobs: registerJobs(db, s, c.Logger)}
 }
 
 // Serve serves HTTP on ln, with the background work beside it, until ctx
@@ -98,6 +100,10 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	bg, stopBG := context.WithCancel(context.Background())
 	defer stopBG()
 	go a.Server.Housekeeping(bg)
+	queue, err := a.StartJobs(bg, 0)
+	if err != nil {
+		return err
+	}
 
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
@@ -113,6 +119,11 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	defer cancel()
 	if err := hs.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
+	}
+	// Jobs still running at the deadline are canceled; their rows stay in
+	// the queue and this instance restarted, or another, works them again.
+	if err := queue.Stop(shutdownCtx); err != nil {
+		logger.Warn("stop job queue", "err", err)
 	}
 	logger.Info("stopped")
 	return nil

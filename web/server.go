@@ -52,17 +52,12 @@ func New(cfg Config) *Server {
 // ServeHTTP serves one request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
-// Housekeeping deletes expired sessions and forgets idle rate limiters until
-// ctx ends.
+// Housekeeping forgets idle rate limiters until ctx ends. (Expired sessions
+// are deleted by a periodic job of the durable queue, app/jobs.go.)
 func (s *Server) Housekeeping(ctx context.Context) {
 	t := time.NewTicker(10 * time.Minute)
 	defer t.Stop()
 	for {
-		if n, err := s.Sessions.rows.DeleteExpired(ctx); err != nil && ctx.Err() == nil {
-			s.Logger.Error("delete expired sessions", "err", err)
-		} else if n > 0 {
-			s.Logger.Info("deleted expired sessions", "count", n)
-		}
 		s.logins.sweep(time.Now())
 		select {
 		case <-ctx.Done():

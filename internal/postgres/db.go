@@ -16,6 +16,7 @@ import (
 	"github.com/lib/pq"
 	"github.com/pressly/goose/v3"
 
+	"guildhall/internal/jobs"
 	"guildhall/migrations"
 )
 
@@ -48,7 +49,7 @@ func Open(ctx context.Context, url string) (*DB, error) {
 func Wrap(db *sqlx.DB) *DB { return &DB{DB: db, Now: time.Now} }
 
 // Migrate applies every pending migration, each in its own transaction, and
-// returns how many it applied.
+// then River's (the job queue's tables), and returns how many it applied.
 func Migrate(ctx context.Context, db *sql.DB) (int, error) {
 	sub, err := fs.Sub(migrations.FS, ".")
 	if err != nil {
@@ -62,7 +63,8 @@ func Migrate(ctx context.Context, db *sql.DB) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("apply migrations: %w", err)
 	}
-	return len(res), nil
+	n, err := jobs.Migrate(ctx, db)
+	return len(res) + n, err
 }
 
 // inTx runs fn in a transaction and commits when fn returns nil.

@@ -15,9 +15,11 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"guildhall/app"
 	"guildhall/internal/guildhall"
+	"guildhall/internal/jobs"
 	"guildhall/internal/postgres"
 	"guildhall/internal/testdb"
 	"guildhall/web"
@@ -31,6 +33,7 @@ type App struct {
 	Services *postgres.Services
 	Server   *web.Server
 	logs     *syncBuffer
+	app      *app.App
 }
 
 // Option changes the server's configuration before it starts.
@@ -60,7 +63,28 @@ func start(t testing.TB, configureAPI func(*api.Config), opts []Option) *App {
 	})
 	ts := httptest.NewServer(a.Server)
 	t.Cleanup(ts.Close)
-	return &App{URL: ts.URL, DB: db, Services: a.Services, Server: a.Server, logs: logs}
+	return &App{URL: ts.URL, DB: db, Services: a.Services, Server: a.Server, logs: logs, app: a}
+}
+
+// StartJobs works the app's job queue, as `serve` does, until the test
+// ends. Tests that need no background work leave it off.
+func (a *App) StartJobs(t testing.TB) {
+	t.Helper()
+	q, err := a.app.StartJobs(context.Background(), 50*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = q.Stop(context.Background()) })
+}
+
+// WaitJobs waits until no job is due or running (at most a minute).
+func (a *App) WaitJobs(t testing.TB) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := jobs.WaitIdle(ctx, a.DB.DB.DB); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // Logs returns what the server has logged so far.

@@ -14,6 +14,7 @@ package testdb
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -32,6 +33,7 @@ import (
 	"github.com/peterldowns/pgtestdb"
 	"github.com/peterldowns/pgtestdb/migrators/goosemigrator"
 
+	"guildhall/internal/jobs"
 	"guildhall/internal/pgcluster"
 	"guildhall/migrations"
 )
@@ -84,7 +86,24 @@ func Main(m interface{ Run() int }) {
 }
 
 func migrator() pgtestdb.Migrator {
-	return goosemigrator.New(".", goosemigrator.WithFS(migrations.FS))
+	return withRiver{goosemigrator.New(".", goosemigrator.WithFS(migrations.FS))}
+}
+
+// withRiver applies Guildhall's migrations and then River's, as the migrate
+// step does, so test databases have the job queue's tables.
+type withRiver struct{ *goosemigrator.GooseMigrator }
+
+func (m withRiver) Hash() (string, error) {
+	h, err := m.GooseMigrator.Hash()
+	return h + "+" + jobs.MigrationsVersion(), err
+}
+
+func (m withRiver) Migrate(ctx context.Context, db *sql.DB, conf pgtestdb.Config) error {
+	if err := m.GooseMigrator.Migrate(ctx, db, conf); err != nil {
+		return err
+	}
+	_, err := jobs.Migrate(ctx, db)
+	return err
 }
 
 // baseConfig returns the server connection that pgtestdb creates databases

@@ -1,0 +1,54 @@
+package app
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"guildhall/internal/jobs"
+	"guildhall/internal/postgres"
+)
+
+// StartJobs works the durable job queue in this process until ctx ends or
+// the runner stops; poll is how often an idle queue looks for new jobs
+// (zero: every second). Serve starts it; tests that need background work
+// start it themselves.
+func (a *App) StartJobs(ctx context.Context, poll time.Duration) (*jobs.Runner, error) {
+	return jobs.Start(ctx, a.DB.DB.DB, a.jobs, jobs.Config{Logger: a.config.Logger, PollInterval: poll})
+}
+
+// registerJobs lists every worker and periodic job of the durable job queue,
+// once for `serve` and for the tests: add a worker here with
+// jobs.Register(reg, …) and a timer with reg.Every(…).
+func registerJobs(db *postgres.DB, s *postgres.Services, logger *slog.Logger) *jobs.Registry {
+	reg := jobs.NewRegistry()
+	jobs.Register(reg, &sessionSweeper{sessions: postgres.NewSessionStore(db), logger: logger})
+	reg.Every("delete_expired_sessions", 10*time.Minute, func() river.JobArgs { return sessionSweep{} })
+	return reg
+}
+
+// sessionSweep deletes expired sessions; the leader enqueues it every ten
+// minutes, so several instances do not all sweep.
+type sessionSweep struct{}
+
+// Kind names the job in the queue.
+func (sessionSweep) Kind() string { return "delete_expired_sessions" }
+
+type sessionSweeper struct {
+	river.WorkerDefaults[sessionSweep]
+	sessions *postgres.SessionStore
+	logger   *slog.Logger
+}
+
+func (w *sessionSweeper) Work(ctx context.Context, _ *river.Job[sessionSweep]) error {
+	n, err := w.sessions.DeleteExpired(ctx)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		w.logger.Info("deleted expired sessions", "count", n)
+	}
+	return nil
+}
