@@ -24,7 +24,7 @@ func (a *App) StartJobs(ctx context.Context, poll time.Duration) (*jobs.Runner, 
 // jobs.Register(reg, …) and a timer with reg.Every(…).
 func registerJobs(db *postgres.DB, s *postgres.Services, logger *slog.Logger) *jobs.Registry {
 	reg := jobs.NewRegistry()
-	jobs.Register(reg, &sessionSweeper{sessions: postgres.NewSessionStore(db), logger: logger})
+	jobs.Register(reg, &sessionSweeper{sessions: postgres.NewSessionRows(db), logger: logger})
 	reg.Every("delete_expired_sessions", 10*time.Minute, func() river.JobArgs { return sessionSweep{} })
 	return reg
 }
@@ -38,7 +38,7 @@ func (sessionSweep) Kind() string { return "delete_expired_sessions" }
 
 type sessionSweeper struct {
 	river.WorkerDefaults[sessionSweep]
-	sessions *postgres.SessionStore
+	sessions *postgres.SessionRows
 	logger   *slog.Logger
 }
 
