@@ -5,6 +5,7 @@
 //	guildhall user add --email E ...    create an account
 //	guildhall backup FILE               back up the database (pg_dump)
 //	guildhall restore FILE              restore a backup (pg_restore)
+//	guildhall seed                      fill the database with seeded data
 package main
 
 import (
@@ -34,7 +35,8 @@ const usage = `usage:
   guildhall user add --email E --name N (--password P | --password-stdin) [--site-admin] [--private-profile]
   guildhall token create --email E --name N [--elevated]
   guildhall backup  [--database-url U] [--data-dir D] FILE
-  guildhall restore [--replace] [--database-url U] [--data-dir D] FILE`
+  guildhall restore [--replace] [--database-url U] [--data-dir D] FILE
+  guildhall seed [--accounts N] [--groups N] [--members-per-group N] [--queue N] [--queue-group NAME] [--queue-owner EMAIL] [--force]`
 
 // run dispatches a subcommand; it is main without the process exits.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -52,6 +54,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			return errors.New("unknown user command\n" + usage)
 		}
 		return userAdd(ctx, args[2:], stdin, stdout, logger)
+	case "seed":
+		return seedCmd(ctx, args[1:], stdout, stderr, logger)
 	case "token":
 		if len(args) < 2 || args[1] != "create" {
 			return errors.New("unknown token command\n" + usage)
