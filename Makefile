@@ -5,7 +5,7 @@ GO ?= go
 BIN := bin/guildhall
 export GOTOOLCHAIN := local
 
-.PHONY: help run build test bench generate lint check db/migrations/new clean
+.PHONY: help run build test bench bench-load generate lint check db/migrations/new clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z/_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-22s %s\n", $$1, $$2}'
@@ -21,6 +21,24 @@ test: ## run every test: unit, PostgreSQL, HTTP and headless-Chromium browser te
 
 bench: ## run the benchmarks
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# bench-load knobs: BENCH_DURATION per page; BASELINE=<git rev> also builds
+# that revision and measures it beside this tree in the same run; BENCH_FLAGS
+# passes more (--reuse, --server-url, --groups, --actions …; see
+# go run ./cmd/benchload -h).
+BENCH_DURATION ?= 5s
+BASELINE ?=
+BENCH_FLAGS ?=
+
+bench-load: build ## seed 100k groups / 1M memberships / a 10k queue, load every page at 16 clients beside a one-query yardstick, print the table (BASELINE=rev compares)
+	$(GO) build -o bin/benchload ./cmd/benchload
+	@bins="--bin after=$(BIN)"; \
+	if [ -n "$(BASELINE)" ]; then \
+		dir=$$(mktemp -d); git archive "$(BASELINE)" | tar -x -C $$dir && \
+		(cd $$dir && $(GO) build -o guildhall ./cmd/guildhall) || exit 1; \
+		bins="--bin before=$$dir/guildhall $$bins"; \
+	fi; \
+	./bin/benchload $$bins --duration $(BENCH_DURATION) $(BENCH_FLAGS)
 
 generate: ## regenerate the templ components
 	$(GO) tool templ generate

@@ -2,13 +2,17 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"os"
 	"strings"
 
+	"golang.org/x/time/rate"
+
 	"guildhall/app"
+	"guildhall/web/api"
 )
 
 func serve(ctx context.Context, args []string, logger *slog.Logger) error {
@@ -16,9 +20,14 @@ func serve(ctx context.Context, args []string, logger *slog.Logger) error {
 	fs := newFlagSet("serve")
 	fs.StringVar(&c.Addr, "addr", envOr("GUILDHALL_ADDR", "127.0.0.1:8080"), "listen address")
 	fs.BoolVar(&c.TrustProxy, "trust-proxy", os.Getenv("GUILDHALL_TRUST_PROXY") == "true", "believe X-Forwarded-For/-Proto from a proxy in front")
+	apiRate := fs.Float64("api-rate-limit", envFloat("GUILDHALL_API_RATE_LIMIT", float64(api.DefaultRateLimit)), "API calls a second one token may make on average")
+	apiBurst := fs.Int("api-burst", envInt("GUILDHALL_API_BURST", api.DefaultBurst), "API calls one token may make at once")
 	dbFlags(fs, &c)
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if *apiRate <= 0 || *apiBurst < 1 {
+		return errors.New("serve: --api-rate-limit must be above 0 and --api-burst at least 1")
 	}
 	db, closeDB, err := openDatabase(ctx, c, logger)
 	if err != nil {
@@ -26,7 +35,9 @@ func serve(ctx context.Context, args []string, logger *slog.Logger) error {
 	}
 	defer closeDB()
 
-	a := app.New(db, app.Config{Logger: logger, TrustProxy: c.TrustProxy})
+	a := app.New(db, app.Config{Logger: logger, TrustProxy: c.TrustProxy, API: func(ac *api.Config) {
+		ac.RateLimit, ac.Burst = rate.Limit(*apiRate), *apiBurst
+	}})
 	if n, err := a.Services.Accounts.CountAccounts(ctx); err == nil && n == 0 {
 		logger.Info("no accounts yet; create the first site admin with: " + firstAdminHint(c))
 	}

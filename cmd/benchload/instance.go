@@ -1,0 +1,130 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// instance is one Guildhall binary serving its own copy of the seeded
+// database, with the sessions and tokens the run acts with.
+type instance struct {
+	label, bin, dbURL, base string
+	cmd                     *exec.Cmd
+	db                      *sql.DB
+	member, admin           actor
+}
+
+// actor is a signed-in account: a session cookie for pages, a token for
+// the API.
+type actor struct {
+	name, email, cookie, token string
+}
+
+// start runs bin serve on a free port against dbURL, with the API's
+// per-token limit out of the way, and waits until it is ready.
+func start(ctx context.Context, label, bin, dbURL, logPath string) (*instance, error) {
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	logf, err := os.Create(logPath)
+	if err != nil {
+		return nil, err
+	}
+	in := &instance{label: label, bin: bin, dbURL: dbURL, base: "http://127.0.0.1:" + strconv.Itoa(port)}
+	in.cmd = exec.Command(bin, "serve", "--addr", "127.0.0.1:"+strconv.Itoa(port), "--database-url", dbURL)
+	in.cmd.Env = append(os.Environ(), "GUILDHALL_API_RATE_LIMIT=1000000", "GUILDHALL_API_BURST=1000000")
+	in.cmd.Stdout, in.cmd.Stderr = logf, logf
+	if err := in.cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start %s: %w", bin, err)
+	}
+	in.db, err = sql.Open("postgres", dbURL)
+	if err != nil {
+		in.stop()
+		return nil, err
+	}
+	deadline := time.Now().Add(5 * time.Minute) // the first start migrates a million rows
+	for {
+		resp, err := http.Get(in.base + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return in, nil
+			}
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			in.stop()
+			return nil, fmt.Errorf("%s did not become ready (see %s)", bin, logPath)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+func (in *instance) stop() {
+	if in.db != nil {
+		in.db.Close()
+	}
+	if in.cmd != nil && in.cmd.Process != nil {
+		_ = in.cmd.Process.Signal(syscall.SIGTERM)
+		done := make(chan struct{})
+		go func() { _ = in.cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			_ = in.cmd.Process.Kill()
+		}
+	}
+}
+
+// signIn signs email in through the sign-in form and makes an API token
+// with the binary's own token command.
+func (in *instance) signIn(ctx context.Context, name, email, password string) (actor, error) {
+	a := actor{name: name, email: email}
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	form := url.Values{"email": {email}, "password": {password}, "next": {"/"}}
+	resp, err := c.PostForm(in.base+"/login", form)
+	if err != nil {
+		return a, err
+	}
+	resp.Body.Close()
+	for _, ck := range resp.Cookies() {
+		if ck.Name == "guildhall_session" && ck.Value != "" {
+			a.cookie = ck.Name + "=" + ck.Value
+		}
+	}
+	if a.cookie == "" {
+		return a, fmt.Errorf("sign in as %s: status %d and no session", email, resp.StatusCode)
+	}
+	var out, errb bytes.Buffer
+	cmd := exec.CommandContext(ctx, in.bin, "token", "create", "--database-url", in.dbURL, "--email", email, "--name", "bench-load")
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		return a, fmt.Errorf("token create for %s: %w: %s", email, err, errb.String())
+	}
+	a.token = strings.TrimSpace(out.String())
+	if a.token == "" {
+		return a, errors.New("token create printed no token")
+	}
+	return a, nil
+}
+
+func freePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}

@@ -1,0 +1,275 @@
+// Command benchload is the load benchmark behind `make bench-load`: it
+// seeds a database (internal/seed), starts each Guildhall binary it is
+// given on its own copy of it, and in the same run a one-query yardstick
+// handler on the same data; drives every page and action of the scale
+// targets with the same concurrency; and prints one table of req/s, p50,
+// p99 and the share of the yardstick's rate.
+//
+//	go run ./cmd/benchload --bin after=bin/guildhall [--bin before=/tmp/old-guildhall]
+//
+// It is a tool for measuring, never part of what serves.
+package main
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	_ "github.com/lib/pq"
+
+	"guildhall/internal/guildhall"
+	"guildhall/internal/pgcluster"
+	"guildhall/internal/seed"
+)
+
+type options struct {
+	bins      []binary
+	serverURL string // a server to create databases on; empty: a private cluster
+	dataDir   string
+	seedDB    string
+	reuse     bool
+	clients   int
+	duration  time.Duration
+	actions   int
+	seed      seed.Options
+	out       string
+}
+
+type binary struct{ label, path string }
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "benchload:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	o := options{seed: seed.Defaults()}
+	fs := flag.NewFlagSet("benchload", flag.ContinueOnError)
+	fs.Func("bin", "label=path of a guildhall binary to measure (repeat to compare; default after=bin/guildhall)", func(v string) error {
+		label, path, ok := strings.Cut(v, "=")
+		if !ok || label == "" || path == "" {
+			return errors.New("want label=path")
+		}
+		o.bins = append(o.bins, binary{label, path})
+		return nil
+	})
+	fs.StringVar(&o.serverURL, "server-url", os.Getenv("BENCH_SERVER_URL"), "PostgreSQL URL of a server on which to create the bench databases (the user must create databases); empty: a private cluster in --data-dir")
+	fs.StringVar(&o.dataDir, "data-dir", ".guildhall-bench", "where the private cluster lives")
+	fs.StringVar(&o.seedDB, "seed-db", "guildhall_bench", "name of the seeded database each binary gets a copy of")
+	fs.BoolVar(&o.reuse, "reuse", false, "reuse the seeded database when it exists instead of seeding afresh")
+	fs.IntVar(&o.clients, "clients", 16, "concurrent clients on every page")
+	fs.DurationVar(&o.duration, "duration", 5*time.Second, "how long each page is driven")
+	fs.IntVar(&o.actions, "actions", 10, "how many times each action is timed")
+	fs.IntVar(&o.seed.Accounts, "accounts", o.seed.Accounts, "seeded accounts")
+	fs.IntVar(&o.seed.Groups, "groups", o.seed.Groups, "seeded groups")
+	fs.IntVar(&o.seed.MembersPerGroup, "members-per-group", o.seed.MembersPerGroup, "members of each seeded group")
+	fs.IntVar(&o.seed.Queue, "queue", o.seed.Queue, "pending join requests in the queue group")
+	fs.StringVar(&o.out, "out", "", "also write the table to this file")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if len(o.bins) == 0 {
+		o.bins = []binary{{"after", "bin/guildhall"}}
+	}
+	if o.seed.Queue < 100*(2*o.actions) {
+		return fmt.Errorf("a queue of %d is too short for %d approvals and %d rejections of 100", o.seed.Queue, o.actions, o.actions)
+	}
+	for i, b := range o.bins {
+		p, err := filepath.Abs(b.path)
+		if err != nil {
+			return err
+		}
+		o.bins[i].path = p
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+
+	dbURL := func(name string) string { return withDatabase(o.serverURL, name) }
+	if o.serverURL == "" {
+		dir, err := filepath.Abs(o.dataDir)
+		if err != nil {
+			return err
+		}
+		cluster, err := pgcluster.Start(ctx, dir, "postgres", logger)
+		if err != nil {
+			return err
+		}
+		defer cluster.Stop()
+		dbURL = cluster.URL
+	}
+	admin, err := sqlx.Open("postgres", dbURL("postgres"))
+	if err != nil {
+		return err
+	}
+	defer admin.Close()
+	admin.SetMaxOpenConns(1)
+
+	if err := prepareSeed(ctx, admin, dbURL, o, stderr); err != nil {
+		return err
+	}
+	var runs []*binRun
+	for _, b := range o.bins {
+		fmt.Fprintf(stderr, "measuring %s (%s)\n", b.label, b.path)
+		r, err := measure(ctx, admin, dbURL, o, b, stderr)
+		if err != nil {
+			return fmt.Errorf("%s: %w", b.label, err)
+		}
+		runs = append(runs, r)
+	}
+	table := report(o, runs)
+	fmt.Fprint(stdout, table)
+	if o.out != "" {
+		return os.WriteFile(o.out, []byte(table), 0o644)
+	}
+	return nil
+}
+
+// prepareSeed makes the seeded database: migrated by the first binary (the
+// oldest schema, so every binary migrates its own copy the way an upgrade
+// would), then filled by internal/seed.
+func prepareSeed(ctx context.Context, admin *sqlx.DB, dbURL func(string) string, o options, stderr io.Writer) error {
+	var exists bool
+	if err := admin.GetContext(ctx, &exists, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, o.seedDB); err != nil {
+		return err
+	}
+	if exists && o.reuse {
+		fmt.Fprintf(stderr, "reusing the seeded database %s\n", o.seedDB)
+		return nil
+	}
+	if exists {
+		if _, err := admin.ExecContext(ctx, `DROP DATABASE `+ident(o.seedDB)+` WITH (FORCE)`); err != nil {
+			return err
+		}
+	}
+	if _, err := admin.ExecContext(ctx, `CREATE DATABASE `+ident(o.seedDB)); err != nil {
+		return err
+	}
+	if err := runBin(ctx, o.bins[0].path, stderr, "migrate", "--database-url", dbURL(o.seedDB)); err != nil {
+		return err
+	}
+	db, err := sqlx.Open("postgres", dbURL(o.seedDB))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	hash, err := guildhall.DefaultPasswordHasher().Hash(o.seed.Password)
+	if err != nil {
+		return err
+	}
+	so := o.seed
+	so.Progress = stderr
+	_, err = seed.Run(ctx, db, so, hash)
+	return err
+}
+
+// binRun is one binary's measurements.
+type binRun struct {
+	label     string
+	yard      []result // the yardstick, measured first and last
+	rows      []row
+	migration time.Duration
+}
+
+type row struct {
+	name, as string
+	res      result
+}
+
+// measure copies the seeded database for b, starts it and the yardstick
+// over the copy, and drives every page and action.
+func measure(ctx context.Context, admin *sqlx.DB, dbURL func(string) string, o options, b binary, stderr io.Writer) (*binRun, error) {
+	name := o.seedDB + "_" + strings.ToLower(b.label)
+	if _, err := admin.ExecContext(ctx, `DROP DATABASE IF EXISTS `+ident(name)+` WITH (FORCE)`); err != nil {
+		return nil, err
+	}
+	if _, err := admin.ExecContext(ctx, `CREATE DATABASE `+ident(name)+` TEMPLATE `+ident(o.seedDB)); err != nil {
+		return nil, fmt.Errorf("copy the seeded database: %w", err)
+	}
+	defer admin.ExecContext(context.Background(), `DROP DATABASE IF EXISTS `+ident(name)+` WITH (FORCE)`)
+
+	started := time.Now()
+	in, err := start(ctx, b.label, b.path, dbURL(name), filepath.Join(os.TempDir(), "benchload-"+name+".log"))
+	if err != nil {
+		return nil, err
+	}
+	defer in.stop()
+	br := &binRun{label: b.label, migration: time.Since(started)}
+	if in.member, err = in.signIn(ctx, "member", seed.MemberEmail(1), o.seed.Password); err != nil {
+		return nil, err
+	}
+	if in.admin, err = in.signIn(ctx, "queue admin", o.seed.QueueOwner, o.seed.Password); err != nil {
+		return nil, err
+	}
+	fx, err := loadFixtures(ctx, in.db, o)
+	if err != nil {
+		return nil, err
+	}
+	ydb, err := sql.Open("postgres", dbURL(name))
+	if err != nil {
+		return nil, err
+	}
+	defer ydb.Close()
+	ydb.SetMaxOpenConns(25)
+	ydb.SetMaxIdleConns(25)
+	ybase, stopYard, err := startYardstick(ydb)
+	if err != nil {
+		return nil, err
+	}
+	defer stopYard()
+
+	hc := &http.Client{
+		Transport:     &http.Transport{MaxIdleConns: 4 * o.clients, MaxIdleConnsPerHost: 4 * o.clients},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		Timeout:       time.Minute,
+	}
+	yard := func() result {
+		return drive(ctx, hc, o.clients, o.duration, http.StatusOK, rotate(fx.slugs, func(s string) call { return get(ybase+"/groups/"+s, "", "") }))
+	}
+	br.yard = append(br.yard, yard())
+	fmt.Fprintf(stderr, "  yardstick: %.0f req/s\n", br.yard[0].Rate())
+	for _, t := range pageTargets(in, fx) {
+		r := drive(ctx, hc, o.clients, o.duration, t.want, t.do)
+		br.rows = append(br.rows, row{name: t.name, as: t.as, res: r})
+		fmt.Fprintf(stderr, "  %-34s %-12s %7.0f req/s  p50 %-8s p99 %-8s errors %d %s\n", t.name, t.as, r.Rate(),
+			r.P50.Round(10*time.Microsecond), r.P99.Round(10*time.Microsecond), r.Errors, r.FirstErr)
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+	}
+	br.yard = append(br.yard, yard())
+	fmt.Fprintf(stderr, "  yardstick again: %.0f req/s\n", br.yard[1].Rate())
+	acts, err := runActions(ctx, hc, in, fx, o, stderr)
+	if err != nil {
+		return nil, err
+	}
+	br.rows = append(br.rows, acts...)
+	return br, nil
+}
+
+func runBin(ctx context.Context, bin string, stderr io.Writer, args ...string) error {
+	cmd := execCommand(ctx, bin, args...)
+	cmd.Stderr = stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("%s %s: %w", bin, args[0], err)
+	}
+	return nil
+}
+
+// ident quotes a database name for SQL.
+func ident(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }

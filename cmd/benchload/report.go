@@ -1,0 +1,75 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// report is the one table: a row per page or action, and per binary its
+// req/s, p50, p99 and share of the yardstick's rate in the same run.
+func report(o options, runs []*binRun) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "\n%d clients, %s a page; %d groups, %d memberships, a queue of %d; actions timed one at a time (%d samples)\n\n",
+		o.clients, o.duration, o.seed.Groups, o.seed.Groups*o.seed.MembersPerGroup, o.seed.Queue, o.actions)
+	b.WriteString("| page or action | as |")
+	sep := "|---|---|"
+	for _, r := range runs {
+		fmt.Fprintf(&b, " %s req/s | p50 | p99 | share |", r.label)
+		sep += "--:|--:|--:|--:|"
+	}
+	b.WriteString("\n" + sep + "\n")
+	b.WriteString("| yardstick (one indexed query + html/template) | — |")
+	for _, r := range runs {
+		y := yardOf(r)
+		fmt.Fprintf(&b, " %.0f | %s | %s | 100 %% |", y.Rate(), ms(y.P50), ms(y.P99))
+	}
+	b.WriteString("\n")
+	for i, row := range runs[0].rows {
+		fmt.Fprintf(&b, "| %s | %s |", row.name, row.as)
+		for _, r := range runs {
+			if i >= len(r.rows) {
+				b.WriteString(" | | | |")
+				continue
+			}
+			res := r.rows[i].res
+			share := 100 * res.Rate() / yardOf(r).Rate()
+			rate := fmt.Sprintf("%.0f", res.Rate())
+			if res.Errors > 0 {
+				rate += fmt.Sprintf(" (%d errors)", res.Errors)
+			}
+			if strings.HasPrefix(row.name, "approve") || strings.HasPrefix(row.name, "reject") || strings.HasPrefix(row.name, "private") {
+				fmt.Fprintf(&b, " — | %s | %s | — |", ms(res.P50), ms(res.P99))
+				continue
+			}
+			fmt.Fprintf(&b, " %s | %s | %s | %.1f %% |", rate, ms(res.P50), ms(res.P99), share)
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString("\nThe yardstick's two runs (first and last of the pages) show the noise:")
+	for _, r := range runs {
+		fmt.Fprintf(&b, " %s %.0f and %.0f req/s;", r.label, r.yard[0].Rate(), r.yard[len(r.yard)-1].Rate())
+	}
+	b.WriteString(" starting each binary on its copy (its migrations included) took")
+	for _, r := range runs {
+		fmt.Fprintf(&b, " %s %s;", r.label, r.migration.Round(100*time.Millisecond))
+	}
+	b.WriteString("\n")
+	return b.String()
+}
+
+// yardOf is the mean of a run's yardstick measurements.
+func yardOf(r *binRun) result {
+	var out result
+	for _, y := range r.yard {
+		out.Requests += y.Requests
+		out.Elapsed += y.Elapsed
+		out.P50 += y.P50 / time.Duration(len(r.yard))
+		out.P99 += y.P99 / time.Duration(len(r.yard))
+	}
+	return out
+}
+
+func ms(d time.Duration) string {
+	return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond))
+}
