@@ -7,17 +7,17 @@ import (
 	"log/slog"
 
 	"guildhall/internal/guildhall"
-	"guildhall/internal/seed"
+	seeding "guildhall/internal/seed"
 )
 
 // seedCmd fills the database with seeded accounts, groups, memberships and
 // a queue of join requests (internal/seed), for trying Guildhall at scale.
 func seedCmd(ctx context.Context, args []string, stdout, stderr io.Writer, logger *slog.Logger) error {
 	var c config
-	o := seed.Defaults()
+	o := seeding.Defaults()
 	fs := newFlagSet("seed")
 	dbFlags(fs, &c)
-	fs.IntVar(&o.Accounts, "accounts", o.Accounts, "member accounts to add (member-N@"+seed.Domain+")")
+	fs.IntVar(&o.Accounts, "accounts", o.Accounts, "member accounts to add (member-N@"+seeding.Domain+")")
 	fs.IntVar(&o.Groups, "groups", o.Groups, "groups to add (7 in 10 public, 2 private, 1 secret)")
 	fs.IntVar(&o.MembersPerGroup, "members-per-group", o.MembersPerGroup, "members of each group, its owner included")
 	fs.IntVar(&o.Queue, "queue", o.Queue, "pending join requests in the queue group (0: no queue group)")
@@ -41,12 +41,12 @@ func seedCmd(ctx context.Context, args []string, stdout, stderr io.Writer, logge
 	if err != nil {
 		return err
 	}
-	res, err := seed.Run(ctx, db.DB, o, hash)
+	res, err := seeding.Run(ctx, db.DB, o, hash)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "sign in as %s (or any member-N@%s, N from %d) with password %q\n",
-		seed.MemberEmail(res.FirstMember), seed.Domain, res.FirstMember, o.Password)
+		seeding.MemberEmail(res.FirstMember), seeding.Domain, res.FirstMember, o.Password)
 	if res.QueueSlug != "" {
 		fmt.Fprintf(stdout, "the queue of %d waits at /groups/%s/requests for %s\n", o.Queue, res.QueueSlug, o.QueueOwner)
 	}
