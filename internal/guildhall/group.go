@@ -185,13 +185,6 @@ func (u GroupUpdate) Validate() error {
 	return v.Err()
 }
 
-// ValidateReason checks a rejection reason.
-func ValidateReason(v *Validator, field, reason string) {
-	if utf8.RuneCountInString(reason) > MaxReasonLength {
-		v.Add(field, "Reason must be at most 1,000 characters.")
-	}
-}
-
 // CreationPolicy is who may create groups.
 type CreationPolicy string
 
@@ -275,49 +268,6 @@ type CreateRequest struct {
 	CreatedAt time.Time  `db:"created_at"`
 	DecidedAt *time.Time `db:"decided_at"`
 	DecidedBy *string    `db:"decided_by"`
-}
-
-// Rejection is one request to reject, with an optional reason.
-type Rejection struct {
-	ID     string
-	Reason string
-}
-
-// BulkResult is the outcome for one item of a bulk decision: Err is nil when
-// it was decided.
-type BulkResult[T any] struct {
-	ID   string
-	Item *T
-	Err  error
-}
-
-// Page is one page of a list.
-type Page[T any] struct {
-	Items  []T
-	Total  int
-	Offset int
-	Limit  int
-	// Next and Prev are cursors for cursor paging ("" when there is none).
-	Next, Prev string
-}
-
-// RequestQuery selects requests: by status (all when empty), newest first
-// unless OldestFirst.
-type RequestQuery struct {
-	Status Status
-	Limit  int
-	Offset int
-	// OldestFirst sorts by created date ascending instead.
-	OldestFirst bool
-}
-
-// Order is the SQL ORDER BY of requests aliased r for q: a constant,
-// never input.
-func (q RequestQuery) Order() string {
-	if q.OldestFirst {
-		return `r.created_at, r.id`
-	}
-	return `r.created_at DESC, r.id DESC`
 }
 
 // Creation is what a create call did: Group is set when the group exists,

@@ -164,15 +164,7 @@ func (q *GroupQuery) Validate(prefix string) error {
 	if !slices.Contains(Sortable, q.Sort.Field) {
 		v.Add(prefix+"sort", fmt.Sprintf("Cannot sort by %q; sort by %s.", q.Sort.Field, OrList(Sortable)))
 	}
-	if q.Limit == 0 {
-		q.Limit = DefaultPageSize
-	}
-	if q.Limit < 1 || q.Limit > MaxPageSize {
-		v.Add(prefix+"paging.limit", "Limit must be between 1 and 100.")
-	}
-	if q.Offset < 0 {
-		v.Add(prefix+"paging.offset", "Offset must not be negative.")
-	}
+	CheckPage(&v, prefix+"paging.", &q.Limit, q.Offset)
 	return v.Err()
 }
 

@@ -21,20 +21,15 @@ func (s *AuditService) ListAudit(ctx context.Context, actor guildhall.Actor, lim
 	if !guildhall.CanAdministerSite(actor) {
 		return nil, guildhall.Forbidden("Only site admins can read the audit log.")
 	}
-	if limit == 0 {
-		limit = guildhall.DefaultPageSize
-	}
-	var v guildhall.Validator
-	v.Check(limit >= 1 && limit <= guildhall.MaxPageSize, "limit", "Limit must be between 1 and 100.")
-	v.Check(offset >= 0, "offset", "Offset must not be negative.")
-	if err := v.Err(); err != nil {
+	limit, err := checkPage(limit, offset)
+	if err != nil {
 		return nil, err
 	}
 	page := &guildhall.Page[guildhall.AuditEntry]{Items: []guildhall.AuditEntry{}, Offset: offset, Limit: limit}
 	if err := s.db.GetContext(ctx, &page.Total, `SELECT count(*) FROM audit_log`); err != nil {
 		return nil, fmt.Errorf("count audit log: %w", err)
 	}
-	err := s.db.SelectContext(ctx, &page.Items, `
+	err = s.db.SelectContext(ctx, &page.Items, `
 		SELECT id, at, actor_id, actor_name, action, target_type, target_id, target_name, before, after
 		FROM audit_log
 		ORDER BY id DESC

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/jmoiron/sqlx"
 
@@ -22,11 +21,16 @@ var _ guildhall.CreateRequestService = (*CreateRequestService)(nil)
 
 // createRequestColumns are the columns of guildhall.CreateRequest, from
 // create_requests aliased r joined to the requester's account a and the live
-// group g it created (see createRequestJoins).
+// group g it created (see createRequestFrom).
 const createRequestColumns = `r.id, r.requester_id, a.display_name AS requester_name,
 	r.name, r.description, r.privacy,
 	r.members_can_approve, r.members_can_invite, r.show_member_list,
 	r.status, r.rejection_reason, r.group_id, g.slug AS group_slug, r.created_at, r.decided_at, r.decided_by`
+
+// createRequestFrom joins what createRequestColumns reads; r may be a CTE.
+const createRequestFrom = `
+	JOIN accounts a ON a.id = r.requester_id
+	LEFT JOIN groups g ON g.id = r.group_id AND g.deleted_at IS NULL`
 
 func createRequestNotFound() error { return guildhall.NotFound("Create request not found.") }
 
@@ -40,8 +44,7 @@ func insertCreateRequest(ctx context.Context, tx *sqlx.Tx, requesterID string, i
 			VALUES ($1, $2, $3, $4, $5, $6, $7)
 			RETURNING *
 		)
-		SELECT `+createRequestColumns+` FROM r JOIN accounts a ON a.id = r.requester_id
-		LEFT JOIN groups g ON g.id = r.group_id AND g.deleted_at IS NULL`,
+		SELECT `+createRequestColumns+` FROM r`+createRequestFrom,
 		requesterID, in.Name, in.Description, in.Privacy,
 		settings.MembersCanApprove, settings.MembersCanInvite, settings.ShowMemberList)
 	if err != nil {
@@ -50,21 +53,9 @@ func insertCreateRequest(ctx context.Context, tx *sqlx.Tx, requesterID string, i
 	return &r, notifyNewCreateRequest(ctx, tx)
 }
 
-// validateRequestQuery fills the default limit and names what is wrong.
-func validateRequestQuery(q *guildhall.RequestQuery) error {
-	if q.Limit == 0 {
-		q.Limit = guildhall.DefaultPageSize
-	}
-	var v guildhall.Validator
-	v.Check(q.Status == "" || q.Status.Valid(), "status", "Status must be PENDING, APPROVED, REJECTED or CANCELED.")
-	v.Check(q.Limit >= 1 && q.Limit <= guildhall.MaxPageSize, "limit", "Limit must be between 1 and 100.")
-	v.Check(q.Offset >= 0, "offset", "Offset must not be negative.")
-	return v.Err()
-}
-
 // listCreateRequests pages the requests of requesterID (everyone's when "").
 func (s *CreateRequestService) listCreateRequests(ctx context.Context, requesterID string, q guildhall.RequestQuery) (*guildhall.Page[guildhall.CreateRequest], error) {
-	if err := validateRequestQuery(&q); err != nil {
+	if err := q.Validate(""); err != nil {
 		return nil, err
 	}
 	// $1 and $2 are NULL for "any"; the planner sees the values, so each
@@ -77,10 +68,9 @@ func (s *CreateRequestService) listCreateRequests(ctx context.Context, requester
 	}
 	err := s.db.SelectContext(ctx, &page.Items, `
 		SELECT `+createRequestColumns+`
-		FROM create_requests r JOIN accounts a ON a.id = r.requester_id
-		LEFT JOIN groups g ON g.id = r.group_id AND g.deleted_at IS NULL
+		FROM create_requests r`+createRequestFrom+`
 		WHERE `+filter+`
-		ORDER BY `+q.Order()+`
+		ORDER BY `+requestOrder(q)+`
 		LIMIT $3 OFFSET $4`, append(args, q.Limit, q.Offset)...)
 	if err != nil {
 		return nil, fmt.Errorf("list create requests: %w", err)
@@ -115,8 +105,7 @@ func (s *CreateRequestService) CreateRequestByID(ctx context.Context, actor guil
 	var r guildhall.CreateRequest
 	err := s.db.GetContext(ctx, &r, `
 		SELECT `+createRequestColumns+`
-		FROM create_requests r JOIN accounts a ON a.id = r.requester_id
-		LEFT JOIN groups g ON g.id = r.group_id AND g.deleted_at IS NULL
+		FROM create_requests r`+createRequestFrom+`
 		WHERE r.id = $1`, id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, createRequestNotFound()
@@ -139,8 +128,7 @@ func lockCreateRequest(ctx context.Context, tx *sqlx.Tx, id string) (*guildhall.
 	var r guildhall.CreateRequest
 	err := tx.GetContext(ctx, &r, `
 		SELECT `+createRequestColumns+`
-		FROM create_requests r JOIN accounts a ON a.id = r.requester_id
-		LEFT JOIN groups g ON g.id = r.group_id AND g.deleted_at IS NULL
+		FROM create_requests r`+createRequestFrom+`
 		WHERE r.id = $1
 		FOR UPDATE OF r`, id)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -150,14 +138,6 @@ func lockCreateRequest(ctx context.Context, tx *sqlx.Tx, id string) (*guildhall.
 		return nil, fmt.Errorf("lock create request: %w", err)
 	}
 	return &r, nil
-}
-
-// stillPending refuses a decision on a request that is no longer pending.
-func stillPending(r *guildhall.CreateRequest) error {
-	if r.Status != guildhall.Pending {
-		return guildhall.FailedPrecondition("This request was already %s.", strings.ToLower(string(r.Status)))
-	}
-	return nil
 }
 
 // finishCreateRequest moves a locked pending request to status and returns
@@ -171,8 +151,7 @@ func finishCreateRequest(ctx context.Context, tx *sqlx.Tx, actor guildhall.Actor
 			WHERE id = $1
 			RETURNING *
 		)
-		SELECT `+createRequestColumns+` FROM r JOIN accounts a ON a.id = r.requester_id
-		LEFT JOIN groups g ON g.id = r.group_id AND g.deleted_at IS NULL`,
+		SELECT `+createRequestColumns+` FROM r`+createRequestFrom,
 		id, status, reason, groupID, nullIfEmpty(actor.ID))
 	if err != nil {
 		return nil, fmt.Errorf("decide create request: %w", err)
@@ -185,50 +164,26 @@ func errOnlySiteAdminsDecide() error {
 	return guildhall.Forbidden("Only site admins can approve or reject create requests.")
 }
 
-// checkBulk refuses more than guildhall.MaxBulk items.
-func checkBulk(field string, n int) error {
-	var v guildhall.Validator
-	v.Check(n <= guildhall.MaxBulk, field, "Decide at most 100 requests at once.")
-	return v.Err()
-}
-
-// decideEach decides every id in its own transaction with decide, so one
-// item that cannot be decided leaves the others alone. Domain errors are
-// reported per item; anything else (the database failing) stops the call.
+// decideEach decides every id in its own transaction (eachInTx) with
+// decide, on the locked request row; a request that is no longer pending
+// is left as it is and its item says so.
 func (s *CreateRequestService) decideEach(ctx context.Context, ids []string, decide func(tx *sqlx.Tx, i int, r *guildhall.CreateRequest) (*guildhall.CreateRequest, error)) ([]guildhall.BulkResult[guildhall.CreateRequest], error) {
-	results := make([]guildhall.BulkResult[guildhall.CreateRequest], 0, len(ids))
-	for i, id := range ids {
-		res := guildhall.BulkResult[guildhall.CreateRequest]{ID: id}
-		res.Err = s.db.inTx(ctx, func(tx *sqlx.Tx) error {
-			r, err := lockCreateRequest(ctx, tx, id)
-			if err != nil {
-				return err
-			}
-			res.Item = r
-			if err := stillPending(r); err != nil {
-				return err
-			}
-			decided, err := decide(tx, i, r)
-			if err != nil {
-				return err
-			}
-			res.Item = decided
-			return nil
-		})
-		if res.Err != nil && !isDomainError(res.Err) {
-			return nil, res.Err
+	return eachInTx(ctx, s.db, ids, func(tx *sqlx.Tx, i int, res *guildhall.BulkResult[guildhall.CreateRequest]) error {
+		r, err := lockCreateRequest(ctx, tx, ids[i])
+		if err != nil {
+			return err
 		}
-		results = append(results, res)
-	}
-	return results, nil
-}
-
-// isDomainError reports whether err is one of the domain's kinds, safe to
-// show per item, rather than a failure of the server.
-func isDomainError(err error) bool {
-	var de *guildhall.Error
-	var ve *guildhall.ValidationError
-	return errors.As(err, &de) || errors.As(err, &ve)
+		res.Item = r
+		if err := guildhall.StillPending(r.Status); err != nil {
+			return err
+		}
+		decided, err := decide(tx, i, r)
+		if err != nil {
+			return err
+		}
+		res.Item = decided
+		return nil
+	})
 }
 
 // ApproveCreateRequests creates the group of each pending request, with its
@@ -271,16 +226,13 @@ func (s *CreateRequestService) RejectCreateRequests(ctx context.Context, actor g
 	if err := checkBulk("rejections", len(rejections)); err != nil {
 		return nil, err
 	}
-	var v guildhall.Validator
 	ids := make([]string, len(rejections))
 	reasons := make([]string, len(rejections))
 	for i, rj := range rejections {
-		ids[i], reasons[i] = rj.ID, strings.TrimSpace(rj.Reason)
-		if v.Err() == nil {
-			guildhall.ValidateReason(&v, "reason", reasons[i])
-		}
+		ids[i], reasons[i] = rj.ID, rj.Reason
 	}
-	if err := v.Err(); err != nil {
+	reasons, err := guildhall.RejectionReasons(reasons)
+	if err != nil {
 		return nil, err
 	}
 	return s.decideEach(ctx, ids, func(tx *sqlx.Tx, i int, r *guildhall.CreateRequest) (*guildhall.CreateRequest, error) {
@@ -316,7 +268,7 @@ func (s *CreateRequestService) CancelCreateRequest(ctx context.Context, actor gu
 			}
 			return createRequestNotFound()
 		}
-		if err := stillPending(r); err != nil {
+		if err := guildhall.StillPending(r.Status); err != nil {
 			return err
 		}
 		out, err = finishCreateRequest(ctx, tx, actor, r.ID, guildhall.Canceled, "", nil)

@@ -128,7 +128,7 @@ func TestRejectCreateRequest(t *testing.T) {
 
 	_, err := f.s.CreateRequests.RejectCreateRequests(f.ctx, f.admin,
 		[]guildhall.Rejection{{ID: r.ID, Reason: strings.Repeat("x", 1001)}})
-	wantField(t, err, "reason")
+	wantField(t, err, "rejections[0].reason")
 	if got := f.requestByID(r.ID); got.Status != guildhall.Pending {
 		t.Fatalf("status after an invalid rejection = %s, want PENDING", got.Status)
 	}

@@ -103,29 +103,43 @@ func (s *GroupService) GroupBySlug(ctx context.Context, actor guildhall.Actor, s
 		LIMIT 1`, slug)
 }
 
-// lockedGroup is a group row locked FOR UPDATE with the actor's role in it.
-// lockGroup locks the live group id inside tx and returns it with actor's
-// role; a group actor may not see (guildhall.CanSeeGroup) is not found.
-// Changes decide on the locked row so two admins cannot both win. The role is
-// read in a second statement, after the lock is held: a statement that waited
-// for the lock would otherwise see the member row as it was before the wait.
+// groupForActor reads the live group id and actor's role in it, for a
+// read that decides nothing. A group actor may not see
+// (guildhall.CanSeeGroup) is not found, with the same answer as an unknown id.
+func groupForActor(ctx context.Context, q sqlx.QueryerContext, actor guildhall.Actor, id string) (*guildhall.Group, guildhall.Role, error) {
+	return findGroup(ctx, q, actor, id, false)
+}
+
+// lockGroup is groupForActor for a change: it locks the group row FOR
+// UPDATE inside tx, so that two admins deciding at once cannot both win.
+// Every change to a group, its members or its requests decides on this
+// locked row.
 func lockGroup(ctx context.Context, tx *sqlx.Tx, actor guildhall.Actor, id string) (*guildhall.Group, guildhall.Role, error) {
+	return findGroup(ctx, tx, actor, id, true)
+}
+
+// findGroup is groupForActor and lockGroup. With lock it locks the group
+// row first and reads the role in a second statement, so that the role is
+// read after the lock is granted and is the one the change will see (a
+// statement that waited for the lock would otherwise pair the new group row
+// with the member row of its old snapshot).
+func findGroup(ctx context.Context, q sqlx.QueryerContext, actor guildhall.Actor, id string, lock bool) (*guildhall.Group, guildhall.Role, error) {
 	if !isUUID(id) {
 		return nil, guildhall.RoleNone, groupNotFound()
 	}
+	query := `SELECT ` + groupColumns + ` FROM groups g WHERE g.id = $1 AND g.deleted_at IS NULL`
+	if lock {
+		query += ` FOR UPDATE OF g`
+	}
 	var g guildhall.Group
-	err := tx.GetContext(ctx, &g, `
-		SELECT `+groupColumns+`
-		FROM groups g
-		WHERE g.id = $1 AND g.deleted_at IS NULL
-		FOR UPDATE OF g`, id)
+	err := sqlx.GetContext(ctx, q, &g, query, id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, guildhall.RoleNone, groupNotFound()
 	}
 	if err != nil {
-		return nil, guildhall.RoleNone, fmt.Errorf("lock group: %w", err)
+		return nil, guildhall.RoleNone, fmt.Errorf("read group: %w", err)
 	}
-	role, err := roleIn(ctx, tx, g.ID, actor.ID)
+	role, err := roleIn(ctx, q, g.ID, actor.ID)
 	if err != nil {
 		return nil, guildhall.RoleNone, err
 	}
@@ -133,4 +147,21 @@ func lockGroup(ctx context.Context, tx *sqlx.Tx, actor guildhall.Actor, id strin
 		return nil, guildhall.RoleNone, groupNotFound()
 	}
 	return &g, role, nil
+}
+
+// roleIn returns accountID's role in group groupID, RoleNone when not a member.
+func roleIn(ctx context.Context, q sqlx.QueryerContext, groupID, accountID string) (guildhall.Role, error) {
+	if accountID == "" {
+		return guildhall.RoleNone, nil
+	}
+	var role guildhall.Role
+	err := sqlx.GetContext(ctx, q, &role, `
+		SELECT role FROM group_members WHERE group_id = $1 AND account_id = $2`, groupID, accountID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return guildhall.RoleNone, nil
+	}
+	if err != nil {
+		return guildhall.RoleNone, fmt.Errorf("read role: %w", err)
+	}
+	return role, nil
 }

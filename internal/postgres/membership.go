@@ -74,56 +74,6 @@ func joinRequests(rows []joinRequestRow) ([]guildhall.JoinRequest, error) {
 	return out, nil
 }
 
-// groupForActor reads the live group id and actor's role in it. With lock
-// it locks the group row FOR UPDATE first and reads the role in a second
-// statement, so that the role is read after the lock is granted and is the
-// one the change will see (a statement that waited for the lock would
-// otherwise pair the new group row with the member row of its old snapshot).
-// A group actor may not see (guildhall.CanSeeGroup) is not found, with the
-// same answer as an unknown id.
-func groupForActor(ctx context.Context, q sqlx.QueryerContext, actor guildhall.Actor, id string, lock bool) (*guildhall.Group, guildhall.Role, error) {
-	if !isUUID(id) {
-		return nil, guildhall.RoleNone, groupNotFound()
-	}
-	query := `SELECT ` + groupColumns + ` FROM groups g WHERE g.id = $1 AND g.deleted_at IS NULL`
-	if lock {
-		query += ` FOR UPDATE`
-	}
-	var g guildhall.Group
-	err := sqlx.GetContext(ctx, q, &g, query, id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, guildhall.RoleNone, groupNotFound()
-	}
-	if err != nil {
-		return nil, guildhall.RoleNone, fmt.Errorf("read group: %w", err)
-	}
-	role, err := roleIn(ctx, q, g.ID, actor.ID)
-	if err != nil {
-		return nil, guildhall.RoleNone, err
-	}
-	if !guildhall.CanSeeGroup(actor, &g, role) {
-		return nil, guildhall.RoleNone, groupNotFound()
-	}
-	return &g, role, nil
-}
-
-// roleIn returns accountID's role in group groupID, RoleNone when not a member.
-func roleIn(ctx context.Context, q sqlx.QueryerContext, groupID, accountID string) (guildhall.Role, error) {
-	if accountID == "" {
-		return guildhall.RoleNone, nil
-	}
-	var role guildhall.Role
-	err := sqlx.GetContext(ctx, q, &role, `
-		SELECT role FROM group_members WHERE group_id = $1 AND account_id = $2`, groupID, accountID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return guildhall.RoleNone, nil
-	}
-	if err != nil {
-		return guildhall.RoleNone, fmt.Errorf("read role: %w", err)
-	}
-	return role, nil
-}
-
 // memberOf reads one member of group g, locking the member row when lock is
 // set; someone who is not a member is not found.
 func memberOf(ctx context.Context, q sqlx.QueryerContext, g *guildhall.Group, accountID string, lock bool) (*guildhall.Member, error) {
@@ -212,40 +162,6 @@ func keepAnAdmin(ctx context.Context, tx *sqlx.Tx, g *guildhall.Group, m *guildh
 		return nil
 	}
 	return guildhall.FailedPrecondition("%s the last admin of %s: make another member an admin first.", who, g.Name)
-}
-
-// checkPage fills the default limit and names what is wrong with a page.
-func checkPage(limit, offset int) (int, error) {
-	if limit == 0 {
-		limit = guildhall.DefaultPageSize
-	}
-	var v guildhall.Validator
-	v.Check(limit >= 1 && limit <= guildhall.MaxPageSize, "limit", "Limit must be between 1 and 100.")
-	v.Check(offset >= 0, "offset", "Offset must not be negative.")
-	return limit, v.Err()
-}
-
-// checkBatch refuses more than guildhall.MaxBulk items at once.
-func checkBatch(field string, n int) error {
-	var v guildhall.Validator
-	v.Check(n <= guildhall.MaxBulk, field, "At most 100 at once.")
-	return v.Err()
-}
-
-// eachInTx runs fn for every item in its own transaction, so that one item
-// that fails leaves the others done. Domain errors are the item's result;
-// anything else (the database failing) stops the call.
-func eachInTx[T any](ctx context.Context, db *DB, ids []string, fn func(tx *sqlx.Tx, i int, res *guildhall.BulkResult[T]) error) ([]guildhall.BulkResult[T], error) {
-	results := make([]guildhall.BulkResult[T], 0, len(ids))
-	for i, id := range ids {
-		res := guildhall.BulkResult[T]{ID: id}
-		res.Err = db.inTx(ctx, func(tx *sqlx.Tx) error { return fn(tx, i, &res) })
-		if res.Err != nil && !isDomainError(res.Err) {
-			return nil, res.Err
-		}
-		results = append(results, res)
-	}
-	return results, nil
 }
 
 // memberAudit is the audit record of a change to member subject of group g.

@@ -25,7 +25,7 @@ func (s *MembershipService) Join(ctx context.Context, actor guildhall.Actor, gro
 	}
 	var out guildhall.JoinResult
 	err := s.db.inTx(ctx, func(tx *sqlx.Tx) error {
-		g, role, err := groupForActor(ctx, tx, actor, groupID, true)
+		g, role, err := lockGroup(ctx, tx, actor, groupID)
 		if err != nil {
 			return err
 		}
@@ -153,7 +153,7 @@ func checkAnswers(qs []guildhall.Question, answers []guildhall.Answer) ([]guildh
 // another member an admin, so that a group always keeps one.
 func (s *MembershipService) Leave(ctx context.Context, actor guildhall.Actor, groupID string) error {
 	return s.db.inTx(ctx, func(tx *sqlx.Tx) error {
-		g, role, err := groupForActor(ctx, tx, actor, groupID, true)
+		g, role, err := lockGroup(ctx, tx, actor, groupID)
 		if err != nil {
 			return err
 		}
@@ -184,7 +184,7 @@ func leave(ctx context.Context, tx *sqlx.Tx, actor guildhall.Actor, g *guildhall
 func (s *MembershipService) CancelJoinRequest(ctx context.Context, actor guildhall.Actor, groupID string) (*guildhall.JoinRequest, error) {
 	var out *guildhall.JoinRequest
 	err := s.db.inTx(ctx, func(tx *sqlx.Tx) error {
-		g, _, err := groupForActor(ctx, tx, actor, groupID, true)
+		g, _, err := lockGroup(ctx, tx, actor, groupID)
 		if err != nil {
 			return err
 		}

@@ -14,7 +14,7 @@ import (
 // ListMembers pages the group's members, admins first, then by name, to
 // those guildhall.CanSeeMemberList lets see them.
 func (s *MembershipService) ListMembers(ctx context.Context, actor guildhall.Actor, groupID string, limit, offset int) (*guildhall.Page[guildhall.Member], error) {
-	g, role, err := groupForActor(ctx, s.db, actor, groupID, false)
+	g, role, err := groupForActor(ctx, s.db, actor, groupID)
 	if err != nil {
 		return nil, err
 	}
@@ -49,10 +49,10 @@ func (s *MembershipService) ListMembers(ctx context.Context, actor guildhall.Act
 // pending join request of theirs is approved in passing. A member with a
 // private profile cannot be added, as they could not join themselves.
 func (s *MembershipService) AddMembers(ctx context.Context, actor guildhall.Actor, groupID string, accountIDs []string) ([]guildhall.BulkResult[guildhall.Member], error) {
-	if err := checkBatch("memberIds", len(accountIDs)); err != nil {
+	if err := checkBulk("memberIds", len(accountIDs)); err != nil {
 		return nil, err
 	}
-	g, role, err := groupForActor(ctx, s.db, actor, groupID, false)
+	g, role, err := groupForActor(ctx, s.db, actor, groupID)
 	if err != nil {
 		return nil, err
 	}
@@ -60,7 +60,7 @@ func (s *MembershipService) AddMembers(ctx context.Context, actor guildhall.Acto
 		return nil, guildhall.NotAdder(g)
 	}
 	return eachInTx(ctx, s.db, accountIDs, func(tx *sqlx.Tx, i int, res *guildhall.BulkResult[guildhall.Member]) error {
-		g, role, err := groupForActor(ctx, tx, actor, groupID, true)
+		g, role, err := lockGroup(ctx, tx, actor, groupID)
 		if err != nil {
 			return err
 		}
@@ -134,7 +134,7 @@ func addMember(ctx context.Context, tx *sqlx.Tx, actor guildhall.Actor, g *guild
 // anyone may. The last admin cannot be removed.
 func (s *MembershipService) RemoveMember(ctx context.Context, actor guildhall.Actor, groupID, accountID string) error {
 	return s.db.inTx(ctx, func(tx *sqlx.Tx) error {
-		g, role, err := groupForActor(ctx, tx, actor, groupID, true)
+		g, role, err := lockGroup(ctx, tx, actor, groupID)
 		if err != nil {
 			return err
 		}
@@ -165,11 +165,11 @@ func (s *MembershipService) RemoveMember(ctx context.Context, actor guildhall.Ac
 func (s *MembershipService) SetRole(ctx context.Context, actor guildhall.Actor, groupID string, accountIDs []string, role guildhall.Role) ([]guildhall.BulkResult[guildhall.Member], error) {
 	var v guildhall.Validator
 	v.Check(role == guildhall.RoleAdmin || role == guildhall.RoleMember, "role", "Role must be ADMIN or MEMBER.")
-	v.Check(len(accountIDs) <= guildhall.MaxBulk, "memberIds", "At most 100 at once.")
+	guildhall.CheckBulk(&v, "memberIds", len(accountIDs))
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	g, actorRole, err := groupForActor(ctx, s.db, actor, groupID, false)
+	g, actorRole, err := groupForActor(ctx, s.db, actor, groupID)
 	if err != nil {
 		return nil, err
 	}
@@ -177,7 +177,7 @@ func (s *MembershipService) SetRole(ctx context.Context, actor guildhall.Actor, 
 		return nil, errCannotSetRoles(g)
 	}
 	return eachInTx(ctx, s.db, accountIDs, func(tx *sqlx.Tx, i int, res *guildhall.BulkResult[guildhall.Member]) error {
-		g, actorRole, err := groupForActor(ctx, tx, actor, groupID, true)
+		g, actorRole, err := lockGroup(ctx, tx, actor, groupID)
 		if err != nil {
 			return err
 		}

@@ -15,7 +15,7 @@ import (
 // Questions returns the group's membership questions in order, to anyone
 // who can see the group.
 func (s *MembershipService) Questions(ctx context.Context, actor guildhall.Actor, groupID string) ([]guildhall.Question, error) {
-	g, _, err := groupForActor(ctx, s.db, actor, groupID, false)
+	g, _, err := groupForActor(ctx, s.db, actor, groupID)
 	if err != nil {
 		return nil, err
 	}
@@ -42,7 +42,7 @@ func questionsOf(ctx context.Context, q sqlx.QueryerContext, groupID string) ([]
 func (s *MembershipService) SetQuestions(ctx context.Context, actor guildhall.Actor, groupID string, in []guildhall.QuestionInput) ([]guildhall.Question, error) {
 	var out []guildhall.Question
 	err := s.db.inTx(ctx, func(tx *sqlx.Tx) error {
-		g, role, err := groupForActor(ctx, tx, actor, groupID, true)
+		g, role, err := lockGroup(ctx, tx, actor, groupID)
 		if err != nil {
 			return err
 		}
@@ -105,7 +105,7 @@ func checkQuestions(in []guildhall.QuestionInput) (texts []string, required []bo
 // would do to its pending join requests, for the confirmation page of
 // those who may change it (guildhall.CanManageGroup).
 func (s *MembershipService) PreviewPrivacyChange(ctx context.Context, actor guildhall.Actor, groupID string, to guildhall.Privacy) (*guildhall.PrivacyPreview, error) {
-	g, role, err := groupForActor(ctx, s.db, actor, groupID, false)
+	g, role, err := groupForActor(ctx, s.db, actor, groupID)
 	if err != nil {
 		return nil, err
 	}

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/jmoiron/sqlx"
 
@@ -16,14 +15,14 @@ import (
 // filters. Those who decide them (guildhall.CanDecideJoinRequests) see them
 // all; anyone else who can see the group sees only their own.
 func (s *MembershipService) ListJoinRequests(ctx context.Context, actor guildhall.Actor, groupID string, q guildhall.RequestQuery) (*guildhall.Page[guildhall.JoinRequest], error) {
-	g, role, err := groupForActor(ctx, s.db, actor, groupID, false)
+	g, role, err := groupForActor(ctx, s.db, actor, groupID)
 	if err != nil {
 		return nil, err
 	}
 	if actor.ID == "" && !actor.Elevated {
 		return nil, guildhall.Unauthenticated("Sign in to see join requests.")
 	}
-	if err := validateRequestQuery(&q); err != nil {
+	if err := q.Validate(""); err != nil {
 		return nil, err
 	}
 	const filter = `r.group_id = $1 AND ($2::text IS NULL OR r.status = $2) AND ($3::uuid IS NULL OR r.account_id = $3)`
@@ -32,7 +31,7 @@ func (s *MembershipService) ListJoinRequests(ctx context.Context, actor guildhal
 		own = actor.ID
 	}
 	args := []any{g.ID, nullIfEmpty(string(q.Status)), own}
-	return s.pageJoinRequests(ctx, filter, q.Order(), args, q.Limit, q.Offset)
+	return s.pageJoinRequests(ctx, filter, requestOrder(q), args, q.Limit, q.Offset)
 }
 
 // MyJoinRequests pages the actor's own requests across groups, newest
@@ -42,7 +41,7 @@ func (s *MembershipService) MyJoinRequests(ctx context.Context, actor guildhall.
 	if actor.ID == "" {
 		return nil, guildhall.Unauthenticated("Sign in to see your requests.")
 	}
-	if err := validateRequestQuery(&q); err != nil {
+	if err := q.Validate(""); err != nil {
 		return nil, err
 	}
 	// The visibility test is guildhall.CanSeeGroup in SQL, as in groupVisible.
@@ -51,7 +50,7 @@ func (s *MembershipService) MyJoinRequests(ctx context.Context, actor guildhall.
 		AND ($3::boolean OR g.privacy <> 'SECRET'
 			OR EXISTS (SELECT 1 FROM group_members m WHERE m.group_id = g.id AND m.account_id = $1))`
 	args := []any{actor.ID, nullIfEmpty(string(q.Status)), actor.IsSiteAdmin()}
-	return s.pageJoinRequests(ctx, filter, q.Order(), args, q.Limit, q.Offset)
+	return s.pageJoinRequests(ctx, filter, requestOrder(q), args, q.Limit, q.Offset)
 }
 
 // inboxQuery is the FROM and WHERE of the pending requests of every live
@@ -135,7 +134,7 @@ func (s *MembershipService) pageJoinRequestsFrom(ctx context.Context, from, filt
 // Each request is decided in its own transaction, so one that cannot be
 // (not found, already decided) leaves the others decided.
 func (s *MembershipService) ApproveJoinRequests(ctx context.Context, actor guildhall.Actor, groupID string, accountIDs []string) ([]guildhall.BulkResult[guildhall.JoinRequest], error) {
-	if err := checkBatch("memberIds", len(accountIDs)); err != nil {
+	if err := checkBulk("memberIds", len(accountIDs)); err != nil {
 		return nil, err
 	}
 	return s.decideEach(ctx, actor, groupID, accountIDs, func(tx *sqlx.Tx, g *guildhall.Group, r *guildhall.JoinRequest, _ int) (*guildhall.JoinRequest, error) {
@@ -156,17 +155,16 @@ func (s *MembershipService) ApproveJoinRequests(ctx context.Context, actor guild
 // RejectJoinRequests rejects the pending request of each requester, with a
 // reason the requester sees.
 func (s *MembershipService) RejectJoinRequests(ctx context.Context, actor guildhall.Actor, groupID string, rejections []guildhall.MemberRejection) ([]guildhall.BulkResult[guildhall.JoinRequest], error) {
-	if err := checkBatch("rejections", len(rejections)); err != nil {
+	if err := checkBulk("rejections", len(rejections)); err != nil {
 		return nil, err
 	}
-	var v guildhall.Validator
 	ids := make([]string, len(rejections))
 	reasons := make([]string, len(rejections))
 	for i, rj := range rejections {
-		ids[i], reasons[i] = rj.AccountID, strings.TrimSpace(rj.Reason)
-		guildhall.ValidateReason(&v, fmt.Sprintf("rejections[%d].reason", i), reasons[i])
+		ids[i], reasons[i] = rj.AccountID, rj.Reason
 	}
-	if err := v.Err(); err != nil {
+	reasons, err := guildhall.RejectionReasons(reasons)
+	if err != nil {
 		return nil, err
 	}
 	return s.decideEach(ctx, actor, groupID, ids, func(tx *sqlx.Tx, g *guildhall.Group, r *guildhall.JoinRequest, i int) (*guildhall.JoinRequest, error) {
@@ -190,7 +188,7 @@ func (s *MembershipService) RejectJoinRequests(ctx context.Context, actor guildh
 func (s *MembershipService) decideEach(ctx context.Context, actor guildhall.Actor, groupID string, accountIDs []string,
 	decide func(tx *sqlx.Tx, g *guildhall.Group, r *guildhall.JoinRequest, i int) (*guildhall.JoinRequest, error),
 ) ([]guildhall.BulkResult[guildhall.JoinRequest], error) {
-	g, role, err := groupForActor(ctx, s.db, actor, groupID, false)
+	g, role, err := groupForActor(ctx, s.db, actor, groupID)
 	if err != nil {
 		return nil, err
 	}
@@ -198,7 +196,7 @@ func (s *MembershipService) decideEach(ctx context.Context, actor guildhall.Acto
 		return nil, guildhall.NotDecider(g)
 	}
 	return eachInTx(ctx, s.db, accountIDs, func(tx *sqlx.Tx, i int, res *guildhall.BulkResult[guildhall.JoinRequest]) error {
-		g, role, err := groupForActor(ctx, tx, actor, groupID, true)
+		g, role, err := lockGroup(ctx, tx, actor, groupID)
 		if err != nil {
 			return err
 		}
@@ -210,8 +208,8 @@ func (s *MembershipService) decideEach(ctx context.Context, actor guildhall.Acto
 			return err
 		}
 		res.Item = r
-		if r.Status != guildhall.Pending {
-			return guildhall.FailedPrecondition("This request was already %s.", strings.ToLower(string(r.Status)))
+		if err := guildhall.StillPending(r.Status); err != nil {
+			return err
 		}
 		decided, err := decide(tx, g, r, i)
 		if err != nil {
