@@ -8,6 +8,8 @@ package api
 import (
 	"log/slog"
 	"net/http"
+	"net/url"
+	"path"
 	"slices"
 	"strings"
 
@@ -50,8 +52,10 @@ type Handler struct {
 	cfg    Config
 	limits *limiters
 	routes []route
-	// muxes serve the routes; see register.
-	muxes   []*http.ServeMux
+	// mux serves the routes; shared serves, by path, those of sharedShape
+	// (see register).
+	mux     *http.ServeMux
+	shared  map[string]http.Handler
 	openapi []byte
 }
 
@@ -70,90 +74,79 @@ func New(cfg Config) *Handler {
 	return h
 }
 
-// register puts every route in a ServeMux. One ServeMux cannot hold two
-// patterns that both match a path without one being more specific:
-// GET /groups/by-slug/{slug} and GET /groups/{id}/members both match
-// /groups/by-slug/members. Such a route goes to a further mux, and the
-// routes are placed literal-first (by-slug before {id}), so the mux asked
-// first holds the one whose literal segment comes earlier.
+// sharedShape is the one pattern of the GET routes a ServeMux cannot hold
+// together: /groups/by-slug/{slug} beside /groups/{id}/members and
+// /groups/{id}/join-requests, as /groups/by-slug/members matches two of
+// them and neither is the more specific. They share this pattern and one
+// handler, which picks the route with sharedPath.
+const sharedShape = "GET " + BasePath + "/groups/{id}/{sub}"
+
+const bySlugPath = "/groups/by-slug/{slug}"
+
+var sharedPaths = []string{bySlugPath, "/groups/{id}/members", "/groups/{id}/join-requests"}
+
+// sharedPath is the route of sharedShape that serves /groups/{id}/{sub}, or
+// "" when none does. by-slug is taken first: the literal wins where a path
+// could be read either way.
+func sharedPath(id, sub string) string {
+	if id == "by-slug" {
+		return bySlugPath
+	}
+	if p := "/groups/{id}/" + sub; slices.Contains(sharedPaths, p) {
+		return p
+	}
+	return ""
+}
+
+// register puts every route in one ServeMux, those of sharedShape behind
+// its one handler.
 func (h *Handler) register() {
-	ordered := slices.Clone(h.routes)
-	slices.SortStableFunc(ordered, func(a, b route) int { return compareLiteralFirst(a.Path, b.Path) })
-	var placed [][]route
-	for _, rt := range ordered {
-		i := slices.IndexFunc(placed, func(in []route) bool {
-			return !slices.ContainsFunc(in, func(o route) bool { return conflict(o, rt) })
-		})
-		if i < 0 {
-			i = len(placed)
-			placed = append(placed, nil)
-			h.muxes = append(h.muxes, http.NewServeMux())
+	h.mux, h.shared = http.NewServeMux(), map[string]http.Handler{}
+	for _, rt := range h.routes {
+		if rt.Method == http.MethodGet && slices.Contains(sharedPaths, rt.Path) {
+			h.shared[rt.Path] = h.endpoint(rt)
+			continue
 		}
-		placed[i] = append(placed[i], rt)
-		h.muxes[i].Handle(rt.pattern(), h.endpoint(rt))
+		h.mux.Handle(rt.pattern(), h.endpoint(rt))
 	}
-}
-
-// compareLiteralFirst orders paths so that at the first segment where one
-// has a literal and the other a wildcard, the literal comes first.
-func compareLiteralFirst(a, b string) int {
-	as, bs := strings.Split(a, "/"), strings.Split(b, "/")
-	for i := range min(len(as), len(bs)) {
-		if aw, bw := isWildcard(as[i]), isWildcard(bs[i]); aw != bw {
-			if aw {
-				return 1
-			}
-			return -1
+	h.mux.HandleFunc(sharedShape, func(w http.ResponseWriter, r *http.Request) {
+		p := sharedPath(r.PathValue("id"), r.PathValue("sub"))
+		if p == "" {
+			h.noRoute(w, r)
+			return
 		}
-	}
-	return 0
-}
-
-func isWildcard(seg string) bool { return strings.HasPrefix(seg, "{") }
-
-// conflict reports whether a ServeMux would refuse a and b together: the
-// same method, and some path matches both while neither pattern matches
-// only a subset of what the other does.
-func conflict(a, b route) bool {
-	if a.Method != b.Method {
-		return false
-	}
-	as, bs := strings.Split(a.Path, "/"), strings.Split(b.Path, "/")
-	if len(as) != len(bs) {
-		return false
-	}
-	var aNarrower, bNarrower bool
-	for i := range as {
-		aw, bw := isWildcard(as[i]), isWildcard(bs[i])
-		switch {
-		case !aw && !bw && as[i] != bs[i]:
-			return false // no path matches both
-		case !aw && bw:
-			aNarrower = true
-		case aw && !bw:
-			bNarrower = true
+		if p == bySlugPath {
+			r.SetPathValue("slug", r.PathValue("sub"))
 		}
-	}
-	return aNarrower && bNarrower
+		r.Pattern = http.MethodGet + " " + BasePath + p
+		h.shared[p].ServeHTTP(w, r)
+	})
 }
 
 // ServeHTTP serves one API call.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if mux := h.muxFor(r); mux != nil {
-		mux.ServeHTTP(w, r)
+	if h.pattern(r) == "" {
+		h.noRoute(w, r)
 		return
 	}
-	h.noRoute(w, r)
+	h.mux.ServeHTTP(w, r)
 }
 
-// muxFor returns the first mux with a route for r, or nil.
-func (h *Handler) muxFor(r *http.Request) *http.ServeMux {
-	for _, m := range h.muxes {
-		if _, pattern := m.Handler(r); pattern != "" {
-			return m
-		}
+// pattern is the pattern of the route that serves r, or "" when none does.
+func (h *Handler) pattern(r *http.Request) string {
+	_, pattern := h.mux.Handler(r)
+	if pattern != sharedShape {
+		return pattern
 	}
-	return nil
+	// The mux matched, so the path, cleaned as the mux cleans it, is
+	// BasePath/groups/{id}/{sub}.
+	id, sub, _ := strings.Cut(strings.TrimPrefix(path.Clean(r.URL.EscapedPath()), BasePath+"/groups/"), "/")
+	id, _ = url.PathUnescape(id)
+	sub, _ = url.PathUnescape(sub)
+	if p := sharedPath(id, sub); p != "" {
+		return http.MethodGet + " " + BasePath + p
+	}
+	return ""
 }
 
 // handlerFunc is an endpoint: it writes its answer and returns nil, or
@@ -194,7 +187,7 @@ func (h *Handler) noRoute(w http.ResponseWriter, r *http.Request) {
 	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodDelete} {
 		probe := r.Clone(r.Context())
 		probe.Method = m
-		if h.muxFor(probe) != nil {
+		if h.pattern(probe) != "" {
 			allowed = append(allowed, m)
 		}
 	}

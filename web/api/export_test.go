@@ -35,12 +35,7 @@ func (h *Handler) Patterns() []string {
 	return out
 }
 
-// Match returns the pattern the handler's mux picks for method and path.
+// Match returns the pattern of the route that serves method and path.
 func (h *Handler) Match(method, path string) string {
-	r := httptest.NewRequest(method, path, nil)
-	if m := h.muxFor(r); m != nil {
-		_, pattern := m.Handler(r)
-		return pattern
-	}
-	return ""
+	return h.pattern(httptest.NewRequest(method, path, nil))
 }

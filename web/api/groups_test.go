@@ -227,3 +227,27 @@ func TestAPIListAndQueryGroups(t *testing.T) {
 		}
 	})
 }
+
+// A group whose slug is a word of the API's paths is still found by slug:
+// /groups/by-slug/members reads as by-slug, and a group's own members page
+// and the methods a path takes are unchanged beside it.
+func TestAPIBySlugBesideMembersPaths(t *testing.T) {
+	w := newWorld(t, nil)
+	ada, token := w.person("Ada Member")
+	g := w.group(ada, "Members", guildhall.Public)
+	if g.Slug != "members" {
+		t.Fatalf("slug %q, want members", g.Slug)
+	}
+	if got := w.expect(token, "GET", "/groups/by-slug/members", nil, 200); str(got, "group.id") != g.ID {
+		t.Errorf("by-slug/members found %v, want the group %s", got, g.ID)
+	}
+	if got := w.expect(token, "GET", "/groups/"+g.ID+"/members", nil, 200); len(at(got, "members").([]any)) != 1 {
+		t.Errorf("members of %s: %v, want the owner alone", g.ID, got)
+	}
+	w.expect(token, "GET", "/groups/"+g.ID+"/join-requests", nil, 200)
+	w.expectError(token, "GET", "/groups/"+g.ID+"/nothing-here", nil, 404, "NOT_FOUND")
+	res := w.app.APIRequest(t, token, "PUT", "/groups/"+g.ID+"/members", nil)
+	if res.StatusCode != 405 || res.Header.Get("Allow") != "GET, POST" {
+		t.Errorf("PUT members: %d, Allow %q; want 405 with GET, POST", res.StatusCode, res.Header.Get("Allow"))
+	}
+}
