@@ -140,7 +140,7 @@ func seed(t *testing.T, ctx context.Context, url string) {
 	if _, _, err := s.Tokens.CreateToken(ctx, admin, "backup test", true); err != nil {
 		t.Fatal(err)
 	}
-	if err := postgres.NewSessionStore(db).Save(ctx, []byte("0123456789abcdef0123456789abcdef"), ada.ID, []byte("session data"), time.Now().Add(time.Hour)); err != nil {
+	if err := postgres.NewSessionRows(db).Save(ctx, []byte("0123456789abcdef0123456789abcdef"), ada.ID, []byte("session data"), time.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 }
