@@ -1,10 +1,8 @@
 package web
 
 import (
-	"fmt"
+	"context"
 	"net/http"
-	"strconv"
-	"strings"
 
 	"guildhall/internal/guildhall"
 	"guildhall/templates"
@@ -72,47 +70,11 @@ func (s *Server) saveSiteSettings(w http.ResponseWriter, r *http.Request) {
 	s.redirect(w, r, "/admin/settings")
 }
 
-// requestStatus reads the status filter: PENDING by default, "" for all.
-func requestStatus(r *http.Request) (filter guildhall.Status, shown string) {
-	switch v := r.URL.Query().Get("status"); {
-	case v == "ALL":
-		return "", "ALL"
-	case guildhall.Status(v).Valid():
-		return guildhall.Status(v), v
-	}
-	return guildhall.Pending, string(guildhall.Pending)
-}
-
 const adminPageSize = 50
 
-func pageNumber(r *http.Request) int {
-	n, _ := strconv.Atoi(r.URL.Query().Get("page"))
-	return max(n, 1)
-}
-
-// pagerLinks returns the Previous and Next links of a paged list.
-func pagerLinks(base string, page, shown, offset, total int) (prev, next string) {
-	link := func(p int) string {
-		sep := "?"
-		if strings.Contains(base, "?") {
-			sep = "&"
-		}
-		if p <= 1 {
-			return base
-		}
-		return base + sep + "page=" + strconv.Itoa(p)
-	}
-	if page > 1 {
-		prev = link(page - 1)
-	}
-	if offset+shown < total {
-		next = link(page + 1)
-	}
-	return prev, next
-}
-
+// createRequestRow is one of the viewer's own group creations.
 func createRequestRow(c guildhall.CreateRequest) templates.CreateRequestRow {
-	row := templates.CreateRequestRow{ID: c.ID, Name: c.Name, Privacy: c.Privacy.Label(), Requester: c.RequesterName,
+	row := templates.CreateRequestRow{ID: c.ID, Name: c.Name, Privacy: c.Privacy.Label(),
 		When: templates.When(c.CreatedAt), Status: c.Status.Label(), Reason: c.RejectionReason, Pending: c.Status == guildhall.Pending}
 	if c.GroupSlug != nil {
 		row.GroupSlug = *c.GroupSlug
@@ -124,101 +86,62 @@ func (s *Server) createRequestsPage(w http.ResponseWriter, r *http.Request) {
 	if !s.siteAdminOnly(w, r) {
 		return
 	}
-	s.renderCreateRequests(w, r, http.StatusOK, "", nil)
+	s.renderCreateRequests(w, r, http.StatusOK, queueState{})
 }
 
-func (s *Server) renderCreateRequests(w http.ResponseWriter, r *http.Request, status int, reason string, problems []string) {
+func (s *Server) renderCreateRequests(w http.ResponseWriter, r *http.Request, status int, st queueState) {
 	filter, shown := requestStatus(r)
 	page := pageNumber(r)
-	q := guildhall.RequestQuery{Status: filter, Limit: adminPageSize, Offset: (page - 1) * adminPageSize}
+	q := guildhall.RequestQuery{Status: filter, Limit: queuePageSize, Offset: (page - 1) * queuePageSize}
 	res, err := s.CreateRequests.ListCreateRequests(r.Context(), viewer(r), q)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	v := templates.CreateRequestsPage{Page: s.page(r, "Create requests", "admin"), Status: shown, Reason: reason, Errors: problems}
+	queue := st.queue("create-requests", "/admin/create-requests/decide?status="+shown)
+	queue.NameHeader, queue.ShowRequester, queue.WhenHeader = "Group", true, whenHeader(filter)
+	queue.Empty = "No group creations here."
+	if filter == guildhall.Pending {
+		queue.Empty = "No group creations are waiting for approval."
+	}
 	for _, c := range res.Items {
-		v.Rows = append(v.Rows, createRequestRow(c))
+		pending := c.Status == guildhall.Pending
+		row := templates.QueueRow{Key: c.ID, Name: c.Name, Privacy: c.Privacy.Label(), Requester: c.RequesterName,
+			Since: c.CreatedAt, Age: age(c.CreatedAt, pending), Status: c.Status.Label(), Reason: c.RejectionReason, Pending: pending}
+		if c.GroupSlug != nil {
+			row.NameURL = "/groups/" + *c.GroupSlug
+		}
+		queue.Rows = append(queue.Rows, row)
 	}
-	v.PrevURL, v.NextURL = pagerLinks("/admin/create-requests?status="+shown, page, len(res.Items), q.Offset, res.Total)
-	s.render(w, r, status, templates.CreateRequests(v))
-}
-
-// decision reads a queue form: a per-row button ("one" = "approve:ID") or a
-// bulk button ("action") with the checked ids (field idField).
-func decision(r *http.Request, idField string) (action string, ids []string) {
-	if one := r.PostFormValue("one"); one != "" {
-		action, id, _ := strings.Cut(one, ":")
-		return action, []string{id}
-	}
-	return r.PostFormValue("action"), r.PostForm[idField]
+	queue.PrevURL, queue.NextURL = pagerLinks("/admin/create-requests?status="+shown, page, len(res.Items), q.Offset, res.Total)
+	s.render(w, r, status, templates.CreateRequests(templates.CreateRequestsPage{
+		Page: s.page(r, "Create requests", "admin"), Status: shown, Queue: queue}))
 }
 
 func (s *Server) decideCreateRequests(w http.ResponseWriter, r *http.Request) {
-	if err := r.ParseForm(); err != nil {
-		s.fail(w, r, guildhall.Forbidden("The form could not be read."))
+	if !s.siteAdminOnly(w, r) {
 		return
 	}
-	a := viewer(r)
-	action, ids := decision(r, "id")
-	reason := r.PostFormValue("reason")
-	if len(ids) == 0 {
-		s.renderCreateRequests(w, r, http.StatusUnprocessableEntity, reason, []string{"Select at least one request first."})
-		return
-	}
-	var results []guildhall.BulkResult[guildhall.CreateRequest]
-	var err error
-	switch action {
-	case "approve":
-		results, err = s.CreateRequests.ApproveCreateRequests(r.Context(), a, ids)
-	case "reject":
-		rejections := make([]guildhall.Rejection, len(ids))
-		for i, id := range ids {
-			rejections[i] = guildhall.Rejection{ID: id, Reason: reason}
-		}
-		results, err = s.CreateRequests.RejectCreateRequests(r.Context(), a, rejections)
-	default:
-		s.renderCreateRequests(w, r, http.StatusUnprocessableEntity, reason, []string{"Choose Approve or Reject."})
-		return
-	}
-	if fe := guildhall.FieldErrors(err); len(fe) > 0 {
-		s.renderCreateRequests(w, r, http.StatusUnprocessableEntity, reason, []string{guildhall.Message(err)})
-		return
-	}
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	done, problems := summarize(results, func(c *guildhall.CreateRequest) string { return c.Name })
-	verb := map[string]string{"approve": "Approved", "reject": "Rejected"}[action]
-	msg := ""
-	if len(done) > 0 {
-		msg = fmt.Sprintf("%s %s.", verb, strings.Join(done, ", "))
-	}
-	if len(problems) > 0 {
-		msg = strings.TrimSpace(msg + " " + strings.Join(problems, " "))
-	}
-	s.setFlash(w, r, msg)
-	s.redirect(w, r, "/admin/create-requests?status="+r.URL.Query().Get("status"))
-}
-
-// summarize splits bulk results into the names decided and the reasons the
-// others were not.
-func summarize[T any](results []guildhall.BulkResult[T], name func(*T) string) (done, problems []string) {
-	for _, res := range results {
-		if res.Err != nil {
-			label := ""
-			if res.Item != nil {
-				label = name(res.Item) + ": "
+	s.decideQueue(w, r, queueFlow{
+		render: func(status int, st queueState) { s.renderCreateRequests(w, r, status, st) },
+		back:   "/admin/create-requests?status=" + r.URL.Query().Get("status"),
+		decide: func(ctx context.Context, a guildhall.Actor, d queueDecision) (templates.Decision, error) {
+			var results []guildhall.BulkResult[guildhall.CreateRequest]
+			var err error
+			if d.action == "approve" {
+				results, err = s.CreateRequests.ApproveCreateRequests(ctx, a, d.keys)
+			} else {
+				rejections := make([]guildhall.Rejection, len(d.keys))
+				for i, id := range d.keys {
+					rejections[i] = guildhall.Rejection{ID: id, Reason: d.reason}
+				}
+				results, err = s.CreateRequests.RejectCreateRequests(ctx, a, rejections)
 			}
-			problems = append(problems, label+guildhall.Message(res.Err))
-			continue
-		}
-		if res.Item != nil {
-			done = append(done, "“"+name(res.Item)+"”")
-		}
-	}
-	return done, problems
+			out := templates.Decision{Action: d.action}
+			tally(&out, results, func(c *guildhall.CreateRequest) (string, guildhall.Status) { return c.Name, c.Status })
+			return out, err
+		},
+	})
 }
 
 func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) {

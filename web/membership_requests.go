@@ -10,16 +10,6 @@ import (
 	"guildhall/templates"
 )
 
-const queuePageSize = 50
-
-// queueState is what a decision leaves on a queue page: the reason typed,
-// what was done and what could not be.
-type queueState struct {
-	reason   string
-	notice   string
-	problems []string
-}
-
 // deciderGroup loads the group and refuses viewers who may not decide its
 // join requests (the service would only show them their own).
 func (s *Server) deciderGroup(w http.ResponseWriter, r *http.Request) (*guildhall.GroupView, bool) {
@@ -52,7 +42,8 @@ func (s *Server) renderJoinRequests(w http.ResponseWriter, r *http.Request, g *g
 		return
 	}
 	base := "/groups/" + g.Slug + "/requests"
-	queue := st.queue("join-requests", base+"/decide?status="+shown)
+	queue := joinQueue(st, "join-requests", base+"/decide?status="+shown)
+	queue.WhenHeader = whenHeader(filter)
 	queue.Empty = "No join requests here."
 	if filter == guildhall.Pending {
 		queue.Empty = "No join requests are waiting."
@@ -77,7 +68,7 @@ func (s *Server) renderInbox(w http.ResponseWriter, r *http.Request, status int,
 		s.fail(w, r, err)
 		return
 	}
-	queue := st.queue("inbox", "/inbox/decide")
+	queue := joinQueue(st, "inbox", "/inbox/decide")
 	queue.ShowGroup = true
 	queue.Empty = "Nothing waits for your decision."
 	for _, j := range res.Items {
@@ -90,34 +81,42 @@ func (s *Server) renderInbox(w http.ResponseWriter, r *http.Request, status int,
 	s.render(w, r, status, templates.Inbox(templates.InboxPage{Page: p, Queue: queue}))
 }
 
-func (st queueState) queue(id, action string) templates.RequestQueue {
-	return templates.RequestQueue{ID: id, Action: action, Reason: st.reason, Notice: st.notice, Errors: st.problems}
+// joinQueue is a queue of join requests: named by requester, with answers.
+func joinQueue(st queueState, id, action string) templates.Queue {
+	q := st.queue(id, action)
+	q.NameHeader, q.ShowAnswers = "Requester", true
+	return q
 }
 
-func joinRequestRow(j guildhall.JoinRequest, key string) templates.JoinRequestRow {
-	row := templates.JoinRequestRow{Key: key, GroupName: j.GroupName, GroupSlug: j.GroupSlug, DisplayName: j.DisplayName,
-		When: templates.When(j.CreatedAt), Status: j.Status.Label(), Reason: j.RejectionReason, Pending: j.Status == guildhall.Pending}
+func joinRequestRow(j guildhall.JoinRequest, key string) templates.QueueRow {
+	pending := j.Status == guildhall.Pending
+	row := templates.QueueRow{Key: key, Name: j.DisplayName, GroupName: j.GroupName, GroupSlug: j.GroupSlug,
+		Since: j.CreatedAt, Age: age(j.CreatedAt, pending), Status: j.Status.Label(), Reason: j.RejectionReason, Pending: pending}
 	for _, a := range j.Answers {
 		row.Answers = append(row.Answers, templates.AnswerRow{Question: a.Question, Answer: a.Text})
 	}
 	return row
 }
 
-// decideJoins approves or rejects the requests of accountIDs in one group.
-func (s *Server) decideJoins(ctx context.Context, a guildhall.Actor, groupID, action string, accountIDs []string, reason string) ([]guildhall.BulkResult[guildhall.JoinRequest], error) {
-	switch action {
-	case "approve":
-		return s.Membership.ApproveJoinRequests(ctx, a, groupID, accountIDs)
-	case "reject":
+// decideJoins approves or rejects the requests of accountIDs in one group
+// and adds the outcome to out; label names a decided request.
+func (s *Server) decideJoins(ctx context.Context, a guildhall.Actor, groupID string, d queueDecision, accountIDs []string, out *templates.Decision, label func(*guildhall.JoinRequest) string) error {
+	var results []guildhall.BulkResult[guildhall.JoinRequest]
+	var err error
+	if d.action == "approve" {
+		results, err = s.Membership.ApproveJoinRequests(ctx, a, groupID, accountIDs)
+	} else {
 		rejections := make([]guildhall.MemberRejection, len(accountIDs))
 		for i, id := range accountIDs {
-			rejections[i] = guildhall.MemberRejection{AccountID: id, Reason: reason}
+			rejections[i] = guildhall.MemberRejection{AccountID: id, Reason: d.reason}
 		}
-		return s.Membership.RejectJoinRequests(ctx, a, groupID, rejections)
+		results, err = s.Membership.RejectJoinRequests(ctx, a, groupID, rejections)
 	}
-	var v guildhall.Validator
-	v.Add("action", "Choose Approve or Reject.")
-	return nil, v.Err()
+	if err != nil {
+		return err
+	}
+	tally(out, results, func(j *guildhall.JoinRequest) (string, guildhall.Status) { return label(j), j.Status })
+	return nil
 }
 
 // decideJoinRequests decides a group's queue: one row's button or the
@@ -127,48 +126,36 @@ func (s *Server) decideJoinRequests(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if err := r.ParseForm(); err != nil {
-		s.fail(w, r, errBadForm())
-		return
-	}
-	again := func(status int, st queueState) { s.renderJoinRequests(w, r, g, status, st) }
-	action, ids := decision(r, "member")
-	st := queueState{reason: r.PostFormValue("reason")}
-	if len(ids) == 0 {
-		st.problems = []string{"Select at least one request first."}
-		again(http.StatusUnprocessableEntity, st)
-		return
-	}
-	results, err := s.decideJoins(r.Context(), viewer(r), g.ID, action, ids, st.reason)
-	if errors.Is(err, guildhall.ErrInvalid) {
-		st.problems = invalidText(err)
-		again(http.StatusUnprocessableEntity, st)
-		return
-	}
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	done, problems := summarize(results, func(j *guildhall.JoinRequest) string { return j.DisplayName })
 	_, shown := requestStatus(r)
-	s.decided(w, r, action, done, problems, "/groups/"+g.Slug+"/requests?status="+shown, again)
+	s.decideQueue(w, r, queueFlow{
+		render: func(status int, st queueState) { s.renderJoinRequests(w, r, g, status, st) },
+		back:   "/groups/" + g.Slug + "/requests?status=" + shown,
+		decide: func(ctx context.Context, a guildhall.Actor, d queueDecision) (templates.Decision, error) {
+			out := templates.Decision{Action: d.action}
+			err := s.decideJoins(ctx, a, g.ID, d, d.keys, &out, func(j *guildhall.JoinRequest) string { return j.DisplayName })
+			return out, err
+		},
+	})
 }
 
 // decideInbox decides requests across groups: each row names its group
 // ("GROUPID:ACCOUNTID"), and each group's share is decided by one call.
 func (s *Server) decideInbox(w http.ResponseWriter, r *http.Request) {
-	if err := r.ParseForm(); err != nil {
-		s.fail(w, r, errBadForm())
-		return
-	}
-	again := func(status int, st queueState) { s.renderInbox(w, r, status, st) }
-	action, keys := decision(r, "member")
-	st := queueState{reason: r.PostFormValue("reason")}
+	s.decideQueue(w, r, queueFlow{
+		render: func(status int, st queueState) { s.renderInbox(w, r, status, st) },
+		back:   "/inbox",
+		decide: s.decideAcrossGroups,
+	})
+}
+
+func (s *Server) decideAcrossGroups(ctx context.Context, a guildhall.Actor, d queueDecision) (templates.Decision, error) {
+	out := templates.Decision{Action: d.action}
 	var groups []string
 	byGroup := map[string][]string{}
-	for _, key := range keys {
+	for _, key := range d.keys {
 		groupID, accountID, ok := strings.Cut(key, ":")
 		if !ok || groupID == "" || accountID == "" {
+			out.Skipped = append(out.Skipped, templates.Skip{Why: "not found"})
 			continue
 		}
 		if _, seen := byGroup[groupID]; !seen {
@@ -176,72 +163,31 @@ func (s *Server) decideInbox(w http.ResponseWriter, r *http.Request) {
 		}
 		byGroup[groupID] = append(byGroup[groupID], accountID)
 	}
-	if len(groups) == 0 {
-		st.problems = []string{"Select at least one request first."}
-		again(http.StatusUnprocessableEntity, st)
-		return
-	}
-	var done, problems []string
+	label := func(j *guildhall.JoinRequest) string { return j.DisplayName + " (" + j.GroupName + ")" }
 	for _, groupID := range groups {
-		results, err := s.decideJoins(r.Context(), viewer(r), groupID, action, byGroup[groupID], st.reason)
+		err := s.decideJoins(ctx, a, groupID, d, byGroup[groupID], &out, label)
 		switch {
 		case errors.Is(err, guildhall.ErrInvalid):
 			// The same action and reason go to every group, so the first
 			// group refuses them before anything is decided.
-			st.problems = invalidText(err)
-			again(http.StatusUnprocessableEntity, st)
-			return
+			return out, err
 		case err != nil && statusOf(err) >= 500:
-			s.fail(w, r, err)
-			return
+			return out, err
 		case err != nil:
-			problems = append(problems, guildhall.Message(err))
-			continue
-		}
-		d, p := summarize(results, func(j *guildhall.JoinRequest) string { return j.DisplayName + " (" + j.GroupName + ")" })
-		done, problems = append(done, d...), append(problems, p...)
-	}
-	s.decided(w, r, action, done, problems, "/inbox", again)
-}
-
-// decided tells the viewer what a decision did. htmx swaps the re-rendered
-// queue in place with the notice; a plain post is sent back to the page
-// (back) with the same words as a flash.
-func (s *Server) decided(w http.ResponseWriter, r *http.Request, action string, done, problems []string, back string, again func(int, queueState)) {
-	notice := ""
-	if len(done) > 0 {
-		verb := map[string]string{"approve": "Approved", "reject": "Rejected"}[action]
-		notice = verb + " " + strings.Join(done, ", ") + "."
-	}
-	if r.Header.Get("HX-Request") == "true" {
-		again(http.StatusOK, queueState{notice: notice, problems: problems})
-		return
-	}
-	s.setFlash(w, r, strings.TrimSpace(notice+" "+strings.Join(problems, " ")))
-	s.redirect(w, r, back)
-}
-
-// invalidText is the field messages of a validation error, each once, in
-// the order the service gave them.
-func invalidText(err error) []string {
-	var ve *guildhall.ValidationError
-	if !errors.As(err, &ve) {
-		return []string{guildhall.Message(err)}
-	}
-	var out []string
-	seen := map[string]bool{}
-	for _, v := range ve.Violations {
-		if !seen[v.Description] {
-			seen[v.Description] = true
-			out = append(out, v.Description)
+			// The whole group is refused (gone, or no longer the viewer's
+			// to decide): its requests are skipped with the reason.
+			for range byGroup[groupID] {
+				out.Skipped = append(out.Skipped, templates.Skip{Why: skipWhy(err)})
+			}
 		}
 	}
-	return out
+	return out, nil
 }
 
-// errBadForm answers a form body that cannot be parsed.
-func errBadForm() error {
-	var v guildhall.Validator
-	v.Add("form", "The form could not be read.")
-	return v.Err()
+// skipWhy words a refusal of a whole group's share of the inbox.
+func skipWhy(err error) string {
+	if errors.Is(err, guildhall.ErrNotFound) {
+		return "not found"
+	}
+	return guildhall.Message(err)
 }

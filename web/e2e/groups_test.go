@@ -189,7 +189,7 @@ func TestGroupsCreationCanceledByRequester(t *testing.T) {
 	admin := newTab(t, w.app)
 	admin.signIn("ada@example.com")
 	admin.open("/admin/create-requests")
-	admin.waitText("No requests here.")
+	admin.waitText("No group creations are waiting for approval.")
 }
 
 func TestGroupsAdminsOnlyHidesNewGroupAndRefusesForgedPost(t *testing.T) {

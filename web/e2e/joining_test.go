@@ -604,7 +604,7 @@ func TestJoinFormsWithoutJavaScript(t *testing.T) {
 	}
 	// Deciding an already decided request says so and changes nothing.
 	expect(w.app.PostForm(t, o, "/inbox/decide", url.Values{"action": {"reject"}, "reason": {"Too late"},
-		"member": {g.ID + ":" + ann.ID, g.ID + ":" + ben.ID}}), http.StatusSeeOther, "/inbox")
+		"request": {g.ID + ":" + ann.ID, g.ID + ":" + ben.ID}}), http.StatusSeeOther, "/inbox")
 	body := testapp.Body(w.app.Get(t, o, "/inbox"))
 	if !strings.Contains(body, "Rejected “Ben Baker (Plain Posters)”.") || !strings.Contains(body, "Ann Archer") {
 		t.Fatalf("inbox notice does not tell both outcomes:\n%s", body)
