@@ -213,7 +213,7 @@ func (s *Server) saveQuestions(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := r.ParseForm(); err != nil {
-		s.fail(w, r, guildhall.Forbidden("The form could not be read."))
+		s.fail(w, r, errBadForm())
 		return
 	}
 	required := map[string]bool{}

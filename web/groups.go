@@ -175,7 +175,11 @@ func (s *Server) createGroup(w http.ResponseWriter, r *http.Request) {
 		Privacy: guildhall.Privacy(r.PostFormValue("privacy"))}
 	created, err := s.Groups.CreateGroup(r.Context(), viewer(r), in, "")
 	if errors.Is(err, guildhall.ErrInvalid) {
-		mode, _ := s.creationMode(r)
+		mode, merr := s.creationMode(r)
+		if merr != nil {
+			s.fail(w, r, merr)
+			return
+		}
 		s.render(w, r, http.StatusUnprocessableEntity, templates.NewGroup(templates.GroupForm{
 			Page: s.page(r, "New group", "groups"), Name: in.Name, Description: in.Description,
 			Privacy: string(in.Privacy), Errors: guildhall.FieldErrors(err), NeedsApproval: mode == guildhall.CreationNeedsApproval}))

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"log/slog"
 	"net"
 	"net/http"
@@ -145,9 +146,15 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			return
 		}
 		if id, _ := sess.Values[keyAccountID].(string); id != "" {
+			// An account gone since sign-in leaves a visitor; a database
+			// that cannot say is a failure, never a sign-out.
 			acct, err := s.Accounts.AccountByID(r.Context(), id)
-			if err == nil {
+			switch {
+			case err == nil:
 				r = r.WithContext(context.WithValue(r.Context(), ctxActor, guildhall.ActorFor(acct)))
+			case !errors.Is(err, guildhall.ErrNotFound):
+				s.fail(w, r, err)
+				return
 			}
 		}
 		if _, ok := actorFrom(r); !ok && !publicPath(r.URL.Path) {
