@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -133,7 +134,7 @@ func retryAfter(d time.Duration) string {
 	if secs < 1 {
 		secs = 1
 	}
-	return itoa(secs)
+	return strconv.Itoa(secs)
 }
 
 // LoginLimits bounds sign-in attempts per account and per address: a burst,

@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"guildhall/internal/guildhall"
@@ -147,7 +148,7 @@ func joinForm(p templates.Page, g *guildhall.GroupView, qs []guildhall.Question,
 
 // answerError finds the message the service gave for the i-th answer.
 func answerError(fe map[string]string, i int, questionID string) string {
-	for _, key := range []string{"answers[" + itoa(i) + "]", "answers[" + itoa(i) + "].text", "answers." + questionID, questionID} {
+	for _, key := range []string{"answers[" + strconv.Itoa(i) + "]", "answers[" + strconv.Itoa(i) + "].text", "answers." + questionID, questionID} {
 		if msg := fe[key]; msg != "" {
 			return msg
 		}

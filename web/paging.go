@@ -6,8 +6,6 @@ import (
 	"strings"
 )
 
-func itoa(n int) string { return strconv.Itoa(n) }
-
 // pageNumber reads the page query parameter: 1 when absent or nonsense.
 func pageNumber(r *http.Request) int {
 	n, _ := strconv.Atoi(r.URL.Query().Get("page"))
