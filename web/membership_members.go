@@ -72,6 +72,10 @@ func (s *Server) addMember(w http.ResponseWriter, r *http.Request) {
 		s.renderMembers(w, r, g, http.StatusUnprocessableEntity, email, "No account has this email.")
 		return
 	}
+	if errors.Is(err, guildhall.ErrInvalid) {
+		s.renderMembers(w, r, g, http.StatusUnprocessableEntity, email, guildhall.FieldErrors(err)["email"])
+		return
+	}
 	if err != nil {
 		s.fail(w, r, err)
 		return

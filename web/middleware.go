@@ -36,10 +36,22 @@ func (s *Server) middleware(h http.Handler) http.Handler {
 		s.fail(w, r, guildhall.Forbidden("This request came from another site and was refused."))
 	}))
 	h = s.authenticate(h)
-	h = cop.Handler(h)
+	h = skipAPI(cop.Handler(h), h)
 	h = securityHeaders(h)
 	h = s.recoverPanics(h)
 	return s.accessLog(h)
+}
+
+// skipAPI sends calls under /api/ to api, the rest to pages: the API
+// checks the origin of calls itself, to refuse in its own JSON shape.
+func skipAPI(pages, api http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/api/") {
+			api.ServeHTTP(w, r)
+			return
+		}
+		pages.ServeHTTP(w, r)
+	})
 }
 
 // recordPattern copies the pattern ServeMux matched into the request info;

@@ -32,7 +32,7 @@ func (s *Server) routes() http.Handler {
 	}
 
 	mux.HandleFunc("/", s.notFoundPage)
-	return recordPattern(mux)
+	return s.checkInput(mux, recordPattern(mux))
 }
 
 // publicPath reports whether path may be served without a session; every

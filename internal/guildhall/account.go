@@ -60,6 +60,7 @@ func (n NewAccount) Validate() error {
 	validateEmail(&v, n.Email)
 	validateDisplayName(&v, n.DisplayName)
 	switch l := utf8.RuneCountInString(n.Password); {
+	case !CheckText(&v, "password", "Password", n.Password):
 	case l == 0:
 		v.Add("password", "Password is required.")
 	case l < MinPasswordLength:
@@ -72,6 +73,7 @@ func (n NewAccount) Validate() error {
 
 func validateEmail(v *Validator, email string) {
 	switch {
+	case !CheckText(v, "email", "Email", email):
 	case email == "":
 		v.Add("email", "Email is required.")
 	case len(email) > MaxEmailLength:
@@ -85,12 +87,7 @@ func validateEmail(v *Validator, email string) {
 }
 
 func validateDisplayName(v *Validator, name string) {
-	switch {
-	case name == "":
-		v.Add("displayName", "Display name is required.")
-	case utf8.RuneCountInString(name) > MaxDisplayNameLength:
-		v.Add("displayName", "Display name must be at most 100 characters.")
-	}
+	CheckName(v, "displayName", "Display name", name, MaxDisplayNameLength, "100")
 }
 
 // ProfileUpdate is the input to change one's own profile.

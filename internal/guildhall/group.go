@@ -127,16 +127,11 @@ func (in GroupInput) Validate() error {
 }
 
 func validateGroupName(v *Validator, name string) {
-	switch {
-	case name == "":
-		v.Add("name", "Name is required.")
-	case utf8.RuneCountInString(name) > MaxGroupNameLength:
-		v.Add("name", "Name must be at most 100 characters.")
-	}
+	CheckName(v, "name", "Name", name, MaxGroupNameLength, "100")
 }
 
 func validateGroupDescription(v *Validator, d string) {
-	if utf8.RuneCountInString(d) > MaxGroupDescriptionLength {
+	if CheckText(v, "description", "Description", d) && utf8.RuneCountInString(d) > MaxGroupDescriptionLength {
 		v.Add("description", "Description must be at most 20,480 characters.")
 	}
 }

@@ -102,7 +102,7 @@ func RejectionReasons(reasons []string) ([]string, error) {
 
 // ValidateReason checks a rejection reason.
 func ValidateReason(v *Validator, field, reason string) {
-	if utf8.RuneCountInString(reason) > MaxReasonLength {
+	if CheckText(v, field, "Reason", reason) && utf8.RuneCountInString(reason) > MaxReasonLength {
 		v.Add(field, "Reason must be at most 1,000 characters.")
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // MaxTokenNameLength bounds an API token's name.
@@ -38,12 +37,7 @@ type Token struct {
 func NormalizeTokenName(name string) (string, error) {
 	name = strings.TrimSpace(name)
 	var v Validator
-	switch {
-	case name == "":
-		v.Add("name", "Token name is required.")
-	case utf8.RuneCountInString(name) > MaxTokenNameLength:
-		v.Add("name", "Token name must be at most 100 characters.")
-	}
+	CheckName(&v, "name", "Token name", name, MaxTokenNameLength, "100")
 	return name, v.Err()
 }
 

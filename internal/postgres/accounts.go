@@ -62,7 +62,12 @@ func (s *AccountService) Authenticate(ctx context.Context, email, password strin
 		guildhall.Account
 		PasswordHash string `db:"password_hash"`
 	}
-	err := s.db.GetContext(ctx, &row, `SELECT `+accountColumns+`, password_hash FROM accounts WHERE email = $1`, email)
+	// An email that is not text (a NUL, not UTF-8) cannot belong to an
+	// account: it is an unknown email, answered like any other.
+	err := sql.ErrNoRows
+	if guildhall.TextProblem(email) == "" {
+		err = s.db.GetContext(ctx, &row, `SELECT `+accountColumns+`, password_hash FROM accounts WHERE email = $1`, email)
+	}
 	hash := row.PasswordHash
 	if errors.Is(err, sql.ErrNoRows) {
 		hash = s.dummyHash
@@ -91,6 +96,10 @@ func (s *AccountService) AccountByID(ctx context.Context, id string) (*guildhall
 
 // AccountByEmail returns the account with email (case-insensitive).
 func (s *AccountService) AccountByEmail(ctx context.Context, email string) (*guildhall.Account, error) {
+	var v guildhall.Validator
+	if !guildhall.CheckText(&v, "email", "Email", email) {
+		return nil, v.Err()
+	}
 	var a guildhall.Account
 	err := s.db.GetContext(ctx, &a, `SELECT `+accountColumns+` FROM accounts WHERE email = $1`, email)
 	if err != nil {

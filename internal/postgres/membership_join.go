@@ -126,7 +126,7 @@ func checkAnswers(qs []guildhall.Question, answers []guildhall.Answer) ([]guildh
 			continue
 		}
 		given[a.QuestionID] = i
-		if utf8.RuneCountInString(text) > guildhall.MaxAnswerLength {
+		if guildhall.CheckText(&v, field, "Answer", text) && utf8.RuneCountInString(text) > guildhall.MaxAnswerLength {
 			v.Add(field, "Answer must be at most 1,000 characters.")
 		}
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -90,13 +89,7 @@ func checkQuestions(in []guildhall.QuestionInput) (texts []string, required []bo
 	texts, required = make([]string, len(in)), make([]bool, len(in))
 	for i, q := range in {
 		texts[i], required[i] = strings.TrimSpace(q.Text), q.Required
-		field := fmt.Sprintf("questions[%d].text", i)
-		switch n := utf8.RuneCountInString(texts[i]); {
-		case n == 0:
-			v.Add(field, "Question is required.")
-		case n > guildhall.MaxQuestionLength:
-			v.Add(field, "Question must be at most 200 characters.")
-		}
+		guildhall.CheckName(&v, fmt.Sprintf("questions[%d].text", i), "Question", texts[i], guildhall.MaxQuestionLength, "200")
 	}
 	return texts, required, v.Err()
 }

@@ -16,6 +16,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"guildhall/internal/guildhall"
+	"guildhall/web/input"
 )
 
 // BasePath is where the API is mounted.
@@ -57,6 +58,8 @@ type Handler struct {
 	mux     *http.ServeMux
 	shared  map[string]http.Handler
 	openapi []byte
+	// crossOrigin refuses state changes a browser sends from another site.
+	crossOrigin *http.CrossOriginProtection
 }
 
 // New builds the API handler and its routes.
@@ -67,7 +70,7 @@ func New(cfg Config) *Handler {
 	if cfg.Burst == 0 {
 		cfg.Burst = DefaultBurst
 	}
-	h := &Handler{cfg: cfg, limits: newLimiters(cfg.RateLimit, cfg.Burst)}
+	h := &Handler{cfg: cfg, limits: newLimiters(cfg.RateLimit, cfg.Burst), crossOrigin: http.NewCrossOriginProtection()}
 	h.routes = h.routeTable()
 	h.register()
 	h.openapi = buildOpenAPI(h.routes)
@@ -123,9 +126,21 @@ func (h *Handler) register() {
 	})
 }
 
-// ServeHTTP serves one API call.
+// ServeHTTP serves one API call. Before any route runs, a call a browser
+// sent from another site is refused (the API takes no cookies, so this is
+// belt and braces, but a refusal is still an API answer: JSON in the error
+// shape), and so is a path value or query parameter that is not text.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if h.pattern(r) == "" {
+	if err := h.crossOrigin.Check(r); err != nil {
+		h.writeError(w, r, guildhall.Forbidden("This call came from a page on another site and was refused."))
+		return
+	}
+	pattern := h.pattern(r)
+	if err := input.Check(r, pattern); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	if pattern == "" {
 		h.noRoute(w, r)
 		return
 	}
@@ -193,7 +208,7 @@ func (h *Handler) noRoute(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(allowed) > 0 {
 		w.Header().Set("Allow", strings.Join(allowed, ", "))
-		h.writeError(w, r, &statusError{status: http.StatusMethodNotAllowed, code: codeNotFound,
+		h.writeError(w, r, &statusError{status: http.StatusMethodNotAllowed, code: codeMethodNotAllowed,
 			msg: r.Method + " is not supported here; use " + strings.Join(allowed, " or ") + "."})
 		return
 	}

@@ -13,9 +13,10 @@ import (
 
 // Error codes the HTTP layer gives itself (httperr has every code).
 const (
-	codeInvalidArgument = httperr.CodeInvalidArgument
-	codeNotFound        = httperr.CodeNotFound
-	codeInternal        = httperr.CodeInternal
+	codeInvalidArgument  = httperr.CodeInvalidArgument
+	codeNotFound         = httperr.CodeNotFound
+	codeInternal         = httperr.CodeInternal
+	codeMethodNotAllowed = httperr.CodeMethodNotAllowed
 )
 
 // errorBody is every error answer.
@@ -31,7 +32,7 @@ type errorDetails struct {
 }
 
 type applicationError struct {
-	Code        string `json:"code" enum:"INVALID_ARGUMENT,UNAUTHENTICATED,PERMISSION_DENIED,NOT_FOUND,ALREADY_EXISTS,FAILED_PRECONDITION,RESOURCE_EXHAUSTED,INTERNAL"`
+	Code        string `json:"code" enum:"INVALID_ARGUMENT,UNAUTHENTICATED,PERMISSION_DENIED,NOT_FOUND,ALREADY_EXISTS,FAILED_PRECONDITION,RESOURCE_EXHAUSTED,INTERNAL,METHOD_NOT_ALLOWED"`
 	Description string `json:"description"`
 }
 

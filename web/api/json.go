@@ -9,9 +9,11 @@ import (
 	"iter"
 	"net/http"
 	"reflect"
-	"slices"
 	"strconv"
 	"strings"
+
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // maxBody is the largest request body the API reads.
@@ -63,37 +65,76 @@ func decode(w http.ResponseWriter, r *http.Request, dst any, optional bool) erro
 	return unmarshalStrict(data, dst)
 }
 
-// unmarshalStrict decodes exactly one JSON value into dst, refusing unknown
-// fields, and names the field at fault with its full path ("group.name").
+// unmarshalStrict decodes exactly one JSON value into dst as api.md says a
+// body is read: an unknown field, a field given twice ({"name":"A",
+// "name":"B"}), a field in another case ({"NAME":"x"}) and text that is not
+// UTF-8 are refused, each naming the field at fault by its full path
+// ("group.name", "rejections[0].reason"). go-json-experiment's decoder does
+// all of this by default; encoding/json would take the last duplicate, match
+// names case-insensitively and replace bad bytes.
 func unmarshalStrict(data []byte, dst any) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	err := dec.Decode(dst)
+	err := jsonv2.Unmarshal(data, dst, jsonv2.RejectUnknownMembers(true))
 	if err == nil {
-		if _, extra := dec.Token(); extra != io.EOF {
-			return invalid("", "The body must hold exactly one JSON value.")
-		}
 		return nil
 	}
-	var syntax *json.SyntaxError
-	var typ *json.UnmarshalTypeError
+	var syn *jsontext.SyntacticError
+	var sem *jsonv2.SemanticError
 	switch {
-	case errors.As(err, &syntax):
-		return invalid("", fmt.Sprintf("The body is not valid JSON (at byte %d): %s.", syntax.Offset, syntax.Error()))
+	case errors.As(err, &syn) && errors.Is(syn.Err, jsontext.ErrDuplicateName):
+		return invalid(fieldPath(syn.JSONPointer), "This field is given twice; give it once.")
+	case errors.As(err, &syn) && errors.Is(err, io.ErrUnexpectedEOF):
+		return invalid("", "The body is not valid JSON: it ends too soon.")
+	case errors.As(err, &syn):
+		return invalid(fieldPath(syn.JSONPointer), fmt.Sprintf("The body is not valid JSON (at byte %d): %s.",
+			syn.ByteOffset, strings.TrimPrefix(syn.Err.Error(), "jsontext: ")))
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return invalid("", "The body is not valid JSON: it ends too soon.")
-	case errors.As(err, &typ):
-		field := typ.Field
+	case errors.As(err, &sem) && errors.Is(sem.Err, jsonv2.ErrUnknownName):
+		return invalid(fieldPath(sem.JSONPointer), "Unknown field (names are case-sensitive).")
+	case errors.As(err, &sem) && sem.GoType != nil:
+		field := fieldPath(sem.JSONPointer)
 		if field == "" {
 			field = "body"
 		}
-		return invalid(field, "Must be "+jsonKind(typ.Type)+", not "+typ.Value+".")
+		return invalid(field, "Must be "+jsonKind(sem.GoType)+", not "+kindName(sem.JSONKind)+".")
 	}
-	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-		name, _ = strconv.Unquote(name)
-		return invalid(unknownFieldPath(data, reflect.TypeOf(dst), name), "Unknown field.")
+	return invalid("", "The body could not be decoded.")
+}
+
+// fieldPath writes a JSON pointer the way field violations name fields:
+// "/rejections/0/reason" is "rejections[0].reason".
+func fieldPath(p jsontext.Pointer) string {
+	var b strings.Builder
+	for tok := range p.Tokens() {
+		if _, err := strconv.Atoi(tok); err == nil && b.Len() > 0 {
+			b.WriteString("[" + tok + "]")
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(tok)
 	}
-	return invalid("", "The body could not be decoded: "+err.Error()+".")
+	return b.String()
+}
+
+// kindName names a JSON kind as the error text does.
+func kindName(k jsontext.Kind) string {
+	switch k {
+	case '"':
+		return "a string"
+	case '0':
+		return "a number"
+	case 't', 'f':
+		return "true or false"
+	case 'n':
+		return "null"
+	case '{':
+		return "an object"
+	case '[':
+		return "a list"
+	}
+	return "another type"
 }
 
 // jsonKind names the JSON type that decodes into t.
@@ -118,89 +159,8 @@ func jsonKind(t reflect.Type) string {
 	return "another type"
 }
 
-// unknownFieldPath finds where in data the unknown field name sits, by
-// walking data along t: "group.foo" rather than encoding/json's bare "foo".
-func unknownFieldPath(data []byte, t reflect.Type, name string) string {
-	var found []string
-	walkUnknown(data, t, "", &found)
-	for _, p := range found {
-		if p == name || strings.HasSuffix(p, "."+name) {
-			return p
-		}
-	}
-	return name
-}
-
-func walkUnknown(data []byte, t reflect.Type, path string, found *[]string) {
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	join := func(key string) string {
-		if path == "" {
-			return key
-		}
-		return path + "." + key
-	}
-	switch t.Kind() {
-	case reflect.Struct:
-		var obj map[string]json.RawMessage
-		if json.Unmarshal(data, &obj) != nil {
-			return
-		}
-		keys := make([]string, 0, len(obj))
-		for k := range obj {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		for _, k := range keys {
-			f, ok := fieldByJSONName(t, k)
-			if !ok {
-				*found = append(*found, join(k))
-				continue
-			}
-			walkUnknown(obj[k], f.Type, join(k), found)
-		}
-	case reflect.Slice:
-		if t.Elem().Kind() == reflect.Uint8 { // []byte and json.RawMessage
-			return
-		}
-		var list []json.RawMessage
-		if json.Unmarshal(data, &list) != nil {
-			return
-		}
-		for i, item := range list {
-			walkUnknown(item, t.Elem(), fmt.Sprintf("%s[%d]", path, i), found)
-		}
-	case reflect.Map:
-		var obj map[string]json.RawMessage
-		if json.Unmarshal(data, &obj) != nil {
-			return
-		}
-		for k, v := range obj {
-			walkUnknown(v, t.Elem(), join(k), found)
-		}
-	}
-}
-
-// fieldByJSONName finds the field of struct t that the JSON key k decodes
-// into, matching as encoding/json does (exact name, else case-insensitive).
-func fieldByJSONName(t reflect.Type, k string) (reflect.StructField, bool) {
-	var fold reflect.StructField
-	var folded bool
-	for name, f := range jsonFields(t) {
-		if name == k {
-			return f, true
-		}
-		if !folded && strings.EqualFold(name, k) {
-			fold, folded = f, true
-		}
-	}
-	return fold, folded
-}
-
-// jsonName is the JSON key of struct field f.
-// jsonFields yields the fields of struct t that encoding/json reads and
-// writes, by their JSON names.
+// jsonFields yields the fields of struct t that the API reads and writes,
+// by their JSON names (for the OpenAPI schemas).
 func jsonFields(t reflect.Type) iter.Seq2[string, reflect.StructField] {
 	return func(yield func(string, reflect.StructField) bool) {
 		for _, f := range reflect.VisibleFields(t) {

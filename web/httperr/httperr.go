@@ -21,6 +21,10 @@ const (
 	CodeFailedPrecondition = "FAILED_PRECONDITION"
 	CodeResourceExhausted  = "RESOURCE_EXHAUSTED"
 	CodeInternal           = "INTERNAL"
+	// CodeMethodNotAllowed answers a method the path does not take (405),
+	// an error of the HTTP layer with no domain kind: none of api.md's codes
+	// says it, and NOT_FOUND would say the path does not exist.
+	CodeMethodNotAllowed = "METHOD_NOT_ALLOWED"
 )
 
 var kinds = []struct {
