@@ -173,8 +173,12 @@ func checkValue(kind ValueKind, c Condition) string {
 	one := func(v any) string {
 		switch kind {
 		case KindText:
-			if _, ok := v.(string); !ok {
+			s, ok := v.(string)
+			if !ok {
 				return "Value must be a string."
+			}
+			if p := TextProblem(s); p != "" {
+				return "Value " + p + "."
 			}
 		case KindPrivacy:
 			p, ok := v.(Privacy)

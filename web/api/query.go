@@ -242,8 +242,8 @@ func parseOne(raw json.RawMessage, kind guildhall.ValueKind) (any, string) {
 		switch {
 		case !ok:
 			return nil, "The value must be a string."
-		case strings.ContainsRune(s, 0):
-			return nil, "The value must not contain NUL characters."
+		case guildhall.TextProblem(s) != "":
+			return nil, "The value " + guildhall.TextProblem(s) + "."
 		case utf8.RuneCountInString(s) > guildhall.MaxGroupNameLength:
 			return nil, "The value must be at most 100 characters (no name is longer)."
 		}
