@@ -84,6 +84,8 @@ func (e AuditEntry) Sentence() string {
 	case ActionPolicyChanged:
 		return fmt.Sprintf("%s changed who can create groups from %q to %q", who,
 			CreationPolicy(before.Policy).Label(), CreationPolicy(after.Policy).Label())
+	case ActionLifecycleChanged:
+		return fmt.Sprintf("%s changed when pending requests expire, remind and escalate", who)
 	case ActionGroupCreated:
 		return fmt.Sprintf("%s created %s", who, what)
 	case ActionGroupUpdated:

@@ -214,7 +214,8 @@ var CreationPolicies = []CreationPolicy{AdminsOnly, AllMembers, MembersWithAppro
 // SiteSettings are the site-wide settings.
 type SiteSettings struct {
 	CreationPolicy CreationPolicy `db:"creation_policy"`
-	UpdatedAt      time.Time      `db:"updated_at"`
+	RequestLifecycle
+	UpdatedAt time.Time `db:"updated_at"`
 }
 
 // Status is the state of a create or join request.
@@ -263,6 +264,8 @@ type CreateRequest struct {
 	CreatedAt time.Time  `db:"created_at"`
 	DecidedAt *time.Time `db:"decided_at"`
 	DecidedBy *string    `db:"decided_by"`
+	// ExpiresAt is when a pending request will expire, while expiry is on.
+	ExpiresAt *time.Time `db:"expires_at"`
 }
 
 // Creation is what a create call did: Group is set when the group exists,
@@ -291,6 +294,8 @@ type GroupService interface {
 type SettingsService interface {
 	SiteSettings(ctx context.Context) (*SiteSettings, error)
 	SetCreationPolicy(ctx context.Context, actor Actor, p CreationPolicy) (*SiteSettings, error)
+	// UpdateSettings changes the fields given, in one transaction.
+	UpdateSettings(ctx context.Context, actor Actor, u SettingsUpdate) (*SiteSettings, error)
 }
 
 // CreateRequestService decides pending group creations.

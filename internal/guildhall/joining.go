@@ -60,6 +60,11 @@ type JoinRequest struct {
 	CreatedAt       time.Time  `db:"created_at"`
 	DecidedAt       *time.Time `db:"decided_at"`
 	DecidedBy       *string    `db:"decided_by"`
+	// EscalatedAt is when it waited long enough to be escalated to the
+	// site admins (nil when it was not).
+	EscalatedAt *time.Time `db:"escalated_at"`
+	// ExpiresAt is when a pending request will expire, while expiry is on.
+	ExpiresAt *time.Time `db:"expires_at"`
 }
 
 // JoinResult is what a join did: Member when the actor joined at once,

@@ -25,7 +25,8 @@ var _ guildhall.CreateRequestService = (*CreateRequestService)(nil)
 const createRequestColumns = `r.id, r.requester_id, a.display_name AS requester_name,
 	r.name, r.description, r.privacy,
 	r.members_can_approve, r.members_can_invite, r.show_member_list,
-	r.status, r.rejection_reason, r.group_id, g.slug AS group_slug, r.created_at, r.decided_at, r.decided_by`
+	r.status, r.rejection_reason, r.group_id, g.slug AS group_slug, r.created_at, r.decided_at, r.decided_by,
+	` + expiresAtColumn
 
 // createRequestFrom joins what createRequestColumns reads; r may be a CTE.
 const createRequestFrom = `

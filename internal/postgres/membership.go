@@ -36,7 +36,7 @@ const memberColumns = `m.group_id, m.account_id, a.display_name, a.email, m.role
 // joined to its group g and the requester's account a.
 const joinRequestColumns = `r.id, r.group_id, g.name AS group_name, g.slug AS group_slug,
 	r.account_id, a.display_name, r.status, r.rejection_reason, r.answers,
-	r.created_at, r.decided_at, r.decided_by`
+	r.created_at, r.decided_at, r.decided_by, r.escalated_at, ` + expiresAtColumn
 
 // joinRequestFrom joins what joinRequestColumns reads; r may be a CTE.
 const joinRequestFrom = `

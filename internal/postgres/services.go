@@ -12,6 +12,7 @@ type Services struct {
 	Membership     *MembershipService
 	Tokens         *TokenService
 	Notifications  *NotificationService
+	Lifecycle      *LifecycleService
 }
 
 // NewServices builds every service over db.
@@ -25,5 +26,6 @@ func NewServices(db *DB, hasher *guildhall.PasswordHasher) *Services {
 		Membership:     NewMembershipService(db),
 		Tokens:         NewTokenService(db),
 		Notifications:  NewNotificationService(db),
+		Lifecycle:      NewLifecycleService(db),
 	}
 }
