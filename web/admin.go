@@ -3,6 +3,8 @@ package web
 import (
 	"context"
 	"net/http"
+	"strconv"
+	"strings"
 
 	"guildhall/internal/guildhall"
 	"guildhall/templates"
@@ -49,17 +51,62 @@ func (s *Server) siteSettingsPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	l := settings.RequestLifecycle
 	s.render(w, r, http.StatusOK, templates.SiteSettings(templates.SiteSettingsForm{
-		Page: s.page(r, "Site settings", "admin"), Policy: string(settings.CreationPolicy), Options: policyOptions()}))
+		Page: s.page(r, "Site settings", "admin"), Policy: string(settings.CreationPolicy), Options: policyOptions(),
+		Expire: daysText(l.ExpireAfterDays), Remind: daysText(l.RemindAfterDays), Escalate: daysText(l.EscalateAfterDays)}))
+}
+
+func daysText(d *int) string {
+	if d == nil {
+		return ""
+	}
+	return strconv.Itoa(*d)
+}
+
+// parseDays reads a number of days, empty for off; what is not a whole
+// number is named in errs.
+func parseDays(r *http.Request, field string, errs map[string]string) *int {
+	v := strings.TrimSpace(r.PostFormValue(field))
+	if v == "" {
+		return nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		errs[field] = "Must be a whole number of days, or empty for never."
+		return nil
+	}
+	return &n
 }
 
 func (s *Server) saveSiteSettings(w http.ResponseWriter, r *http.Request) {
 	p := guildhall.CreationPolicy(r.PostFormValue("creationPolicy"))
-	_, err := s.Settings.SetCreationPolicy(r.Context(), viewer(r), p)
-	if ve := guildhall.FieldErrors(err); len(ve) > 0 {
-		s.render(w, r, http.StatusUnprocessableEntity, templates.SiteSettings(templates.SiteSettingsForm{
-			Page: s.page(r, "Site settings", "admin"), Policy: string(p), Options: policyOptions(),
-			Error: "Choose who can create groups."}))
+	errs := map[string]string{}
+	u := guildhall.SettingsUpdate{CreationPolicy: &p}
+	// A form from before the lifecycle fields existed changes only the policy.
+	if r.PostForm.Has("expireAfterDays") || r.PostForm.Has("remindAfterDays") || r.PostForm.Has("escalateAfterDays") {
+		u.Lifecycle(guildhall.RequestLifecycle{
+			ExpireAfterDays:   parseDays(r, "expireAfterDays", errs),
+			RemindAfterDays:   parseDays(r, "remindAfterDays", errs),
+			EscalateAfterDays: parseDays(r, "escalateAfterDays", errs),
+		})
+	}
+	var err error
+	if len(errs) == 0 {
+		_, err = s.Settings.UpdateSettings(r.Context(), viewer(r), u)
+		for field, msg := range guildhall.FieldErrors(err) {
+			errs[field] = msg
+		}
+	}
+	if len(errs) > 0 {
+		f := templates.SiteSettingsForm{
+			Page: s.page(r, "Site settings", "admin"), Policy: string(p), Options: policyOptions(), Errors: errs,
+			Expire: r.PostFormValue("expireAfterDays"), Remind: r.PostFormValue("remindAfterDays"),
+			Escalate: r.PostFormValue("escalateAfterDays")}
+		if errs["creationPolicy"] != "" {
+			f.Error = "Choose who can create groups."
+		}
+		s.render(w, r, http.StatusUnprocessableEntity, templates.SiteSettings(f))
 		return
 	}
 	if err != nil {

@@ -48,3 +48,39 @@ func TestNotificationsPageAndNavCount(t *testing.T) {
 		t.Errorf("after Mark all read:\n%s", body)
 	}
 }
+
+// The site settings page sets the request lifecycle; empty is off and a
+// bad number is named beside its field.
+func TestAdminSettingsLifecycleFields(t *testing.T) {
+	t.Parallel()
+	app := testapp.New(t)
+	app.Account(t, "sam@example.com", "Sam", testapp.SiteAdmin)
+	c := app.SignedIn(t, "sam@example.com")
+	body := testapp.Body(app.Get(t, c, "/admin/settings"))
+	for _, label := range []string{"Pending requests expire after (days)", "Remind deciders after (days)", "Escalate to site admins after (days)"} {
+		if !strings.Contains(body, ">"+label+"</label>") {
+			t.Errorf("no field %q", label)
+		}
+	}
+	form := url.Values{"creationPolicy": {"ALL_MEMBERS"}, "expireAfterDays": {"30"}, "remindAfterDays": {"three"}, "escalateAfterDays": {""}}
+	res := app.PostForm(t, c, "/admin/settings", form)
+	body = testapp.Body(res)
+	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "Must be a whole number of days") || !strings.Contains(body, `value="30"`) {
+		t.Fatalf("a bad number: %d\n%s", res.StatusCode, body)
+	}
+	form.Set("remindAfterDays", "3")
+	if res := app.PostForm(t, c, "/admin/settings", form); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("save: %d", res.StatusCode)
+	}
+	st, err := app.Services.Settings.SiteSettings(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.CreationPolicy != guildhall.AllMembers || *st.ExpireAfterDays != 30 || *st.RemindAfterDays != 3 || st.EscalateAfterDays != nil {
+		t.Errorf("saved %+v", st)
+	}
+	body = testapp.Body(app.Get(t, c, "/admin/settings"))
+	if !strings.Contains(body, `name="expireAfterDays" type="number" min="1" max="3650" step="1" inputmode="numeric" value="30"`) {
+		t.Errorf("the page does not show the saved days:\n%s", body)
+	}
+}

@@ -47,10 +47,44 @@ type LifecycleRun struct {
 	Escalated int // join requests escalated to the site admins
 }
 
-// SettingsUpdate changes the fields given (nil leaves one as it is).
+// SettingsUpdate changes the fields given (nil leaves one as it is). A
+// lifecycle field given 0 turns that timer off.
 type SettingsUpdate struct {
-	CreationPolicy *CreationPolicy
-	Lifecycle      *RequestLifecycle
+	CreationPolicy    *CreationPolicy
+	ExpireAfterDays   *int
+	RemindAfterDays   *int
+	EscalateAfterDays *int
+}
+
+// Apply returns l with u's lifecycle fields applied (0 becomes nil, off).
+func (u SettingsUpdate) Apply(l RequestLifecycle) RequestLifecycle {
+	set := func(dst **int, v *int) {
+		switch {
+		case v == nil:
+		case *v == 0:
+			*dst = nil
+		default:
+			d := *v
+			*dst = &d
+		}
+	}
+	set(&l.ExpireAfterDays, u.ExpireAfterDays)
+	set(&l.RemindAfterDays, u.RemindAfterDays)
+	set(&l.EscalateAfterDays, u.EscalateAfterDays)
+	return l
+}
+
+// Lifecycle sets all three lifecycle fields from l (nil there is off).
+func (u *SettingsUpdate) Lifecycle(l RequestLifecycle) {
+	zeroIfNil := func(d *int) *int {
+		if d == nil {
+			return new(int)
+		}
+		return d
+	}
+	u.ExpireAfterDays = zeroIfNil(l.ExpireAfterDays)
+	u.RemindAfterDays = zeroIfNil(l.RemindAfterDays)
+	u.EscalateAfterDays = zeroIfNil(l.EscalateAfterDays)
 }
 
 // ActionLifecycleChanged is the audit action of a change to the request

@@ -24,7 +24,9 @@ func days(n int) *int { return &n }
 
 func (f *membershipFixture) lifecycle(admin guildhall.Actor, l guildhall.RequestLifecycle) {
 	f.t.Helper()
-	_, err := f.s.Settings.UpdateSettings(f.ctx, admin, guildhall.SettingsUpdate{Lifecycle: &l})
+	var u guildhall.SettingsUpdate
+	u.Lifecycle(l)
+	_, err := f.s.Settings.UpdateSettings(f.ctx, admin, u)
 	expectKind(f.t, err, nil)
 }
 
@@ -175,10 +177,9 @@ func TestLifecycleSettingsAreCheckedAndAudited(t *testing.T) {
 	f := newMembershipFixture(t)
 	admin := f.person("Sam Siteadmin", siteAdminAccount)
 	member := f.person("Mia Member")
-	_, err := f.s.Settings.UpdateSettings(f.ctx, member, guildhall.SettingsUpdate{Lifecycle: &guildhall.RequestLifecycle{ExpireAfterDays: days(3)}})
+	_, err := f.s.Settings.UpdateSettings(f.ctx, member, guildhall.SettingsUpdate{ExpireAfterDays: days(3)})
 	expectKind(t, err, guildhall.ErrForbidden)
-	_, err = f.s.Settings.UpdateSettings(f.ctx, admin, guildhall.SettingsUpdate{Lifecycle: &guildhall.RequestLifecycle{
-		ExpireAfterDays: days(0), EscalateAfterDays: days(4000)}})
+	_, err = f.s.Settings.UpdateSettings(f.ctx, admin, guildhall.SettingsUpdate{ExpireAfterDays: days(-1), EscalateAfterDays: days(4000)})
 	expectField(t, err, "expireAfterDays")
 	expectField(t, err, "escalateAfterDays")
 	f.lifecycle(admin, guildhall.RequestLifecycle{ExpireAfterDays: days(30), RemindAfterDays: days(3)})
@@ -190,5 +191,13 @@ func TestLifecycleSettingsAreCheckedAndAudited(t *testing.T) {
 	}
 	if n := f.count(`SELECT count(*) FROM audit_log WHERE action = $1`, guildhall.ActionLifecycleChanged); n != 1 {
 		t.Errorf("%d lifecycle changes recorded, want 1 (the second changed nothing)", n)
+	}
+	// Only the fields given change; 0 turns one off.
+	_, err = f.s.Settings.UpdateSettings(f.ctx, admin, guildhall.SettingsUpdate{RemindAfterDays: days(0)})
+	expectKind(t, err, nil)
+	st, err = f.s.Settings.SiteSettings(f.ctx)
+	expectKind(t, err, nil)
+	if deref(st.ExpireAfterDays) != 30 || st.RemindAfterDays != nil {
+		t.Errorf("settings = %+v", st.RequestLifecycle)
 	}
 }

@@ -46,9 +46,7 @@ func (s *SettingsService) UpdateSettings(ctx context.Context, actor guildhall.Ac
 	if u.CreationPolicy != nil {
 		v.Check(u.CreationPolicy.Valid(), "creationPolicy", "Creation policy must be ADMINS_ONLY, ALL_MEMBERS or MEMBERS_WITH_APPROVAL.")
 	}
-	if u.Lifecycle != nil {
-		u.Lifecycle.Validate(&v)
-	}
+	u.Apply(guildhall.RequestLifecycle{}).Validate(&v)
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
@@ -62,9 +60,7 @@ func (s *SettingsService) UpdateSettings(ctx context.Context, actor guildhall.Ac
 		if u.CreationPolicy != nil {
 			next.CreationPolicy = *u.CreationPolicy
 		}
-		if u.Lifecycle != nil {
-			next.RequestLifecycle = *u.Lifecycle
-		}
+		next.RequestLifecycle = u.Apply(old.RequestLifecycle)
 		policyChanged := next.CreationPolicy != old.CreationPolicy
 		lifecycleChanged := lifecycleMap(next.RequestLifecycle) != lifecycleMap(old.RequestLifecycle)
 		if !policyChanged && !lifecycleChanged {

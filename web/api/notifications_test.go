@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"testing"
+	"time"
 
 	"guildhall/internal/guildhall"
 )
@@ -52,4 +53,39 @@ func TestAPINotifications(t *testing.T) {
 		t.Errorf("all notifications = %v", got)
 	}
 	w.expectError("", "GET", "/notifications", nil, 401, "UNAUTHENTICATED")
+}
+
+// The request lifecycle settings travel with the site settings, and
+// pending requests carry expiresDate while expiry is on.
+func TestAPILifecycleSettingsAndExpiresDate(t *testing.T) {
+	w := newWorld(t, nil)
+	owner, ownerTok := w.person("Olga Owner")
+	_, adaTok := w.person("Ada Asker")
+	private := w.group(owner, "Hiking Club", guildhall.Private)
+	got := w.expect(adaTok, "POST", "/groups/"+private.ID+"/join", nil, 202)
+	if at(got, "joinRequest.expiresDate") != nil {
+		t.Errorf("expiresDate while expiry is off: %v", got)
+	}
+	got = w.expect(w.rootTok, "GET", "/settings", nil, 200)
+	if at(got, "settings.expireAfterDays") != nil || str(got, "settings.creationPolicy") != "MEMBERS_WITH_APPROVAL" {
+		t.Errorf("default settings = %v", got)
+	}
+	w.expectViolation(w.rootTok, "PATCH", "/settings", map[string]any{"expireAfterDays": 4000}, "expireAfterDays")
+	w.expectError(ownerTok, "PATCH", "/settings", map[string]any{"expireAfterDays": 3}, 403, "PERMISSION_DENIED")
+	got = w.expect(w.rootTok, "PATCH", "/settings", map[string]any{"expireAfterDays": 3, "escalateAfterDays": 2}, 200)
+	if num(got, "settings.expireAfterDays") != 3 || num(got, "settings.escalateAfterDays") != 2 ||
+		at(got, "settings.remindAfterDays") != nil || str(got, "settings.creationPolicy") != "MEMBERS_WITH_APPROVAL" {
+		t.Errorf("settings after PATCH = %v", got)
+	}
+	list := w.expect(ownerTok, "GET", "/groups/"+private.ID+"/join-requests", nil, 200)
+	r := at(list, "joinRequests.0")
+	created, _ := time.Parse(time.RFC3339, str(r, "createdDate"))
+	expires, err := time.Parse(time.RFC3339, str(r, "expiresDate"))
+	if err != nil || !expires.Equal(created.Add(72*time.Hour)) {
+		t.Errorf("expiresDate = %q, created %q", str(r, "expiresDate"), str(r, "createdDate"))
+	}
+	got = w.expect(w.rootTok, "PATCH", "/settings", map[string]any{"expireAfterDays": 0}, 200)
+	if at(got, "settings.expireAfterDays") != nil || num(got, "settings.escalateAfterDays") != 2 {
+		t.Errorf("turning expiry off = %v", got)
+	}
 }

@@ -51,6 +51,9 @@ type createRequestJSON struct {
 	CreatedDate     time.Time          `json:"createdDate"`
 	DecidedDate     *time.Time         `json:"decidedDate"`
 	DecidedBy       *string            `json:"decidedBy"`
+	// ExpiresDate is when a pending request expires, present while the
+	// site's expiry is on.
+	ExpiresDate *time.Time `json:"expiresDate,omitempty"`
 }
 
 func createRequestOut(r *guildhall.CreateRequest) createRequestJSON {
@@ -60,6 +63,7 @@ func createRequestOut(r *guildhall.CreateRequest) createRequestJSON {
 			Settings: r.GroupSettings},
 		RequesterID: r.RequesterID, Status: r.Status, RejectionReason: r.RejectionReason,
 		CreatedDate: r.CreatedAt.UTC(), DecidedDate: utc(r.DecidedAt), DecidedBy: r.DecidedBy,
+		ExpiresDate: utc(r.ExpiresAt),
 	}
 	out.Group.ID = r.GroupID
 	return out
@@ -79,6 +83,9 @@ type joinRequestJSON struct {
 	CreatedDate     time.Time        `json:"createdDate"`
 	DecidedDate     *time.Time       `json:"decidedDate"`
 	DecidedBy       *string          `json:"decidedBy"`
+	// ExpiresDate is when a pending request expires, present while the
+	// site's expiry is on.
+	ExpiresDate *time.Time `json:"expiresDate,omitempty"`
 }
 
 func joinRequestOut(r *guildhall.JoinRequest) joinRequestJSON {
@@ -89,6 +96,7 @@ func joinRequestOut(r *guildhall.JoinRequest) joinRequestJSON {
 	return joinRequestJSON{
 		GroupID: r.GroupID, MemberID: r.AccountID, Status: r.Status, RejectionReason: r.RejectionReason,
 		Answers: answers, CreatedDate: r.CreatedAt.UTC(), DecidedDate: utc(r.DecidedAt), DecidedBy: r.DecidedBy,
+		ExpiresDate: utc(r.ExpiresAt),
 	}
 }
 
@@ -105,7 +113,11 @@ func memberOut(m *guildhall.Member) memberJSON {
 
 type siteSettingsJSON struct {
 	CreationPolicy guildhall.CreationPolicy `json:"creationPolicy" enum:"ADMINS_ONLY,ALL_MEMBERS,MEMBERS_WITH_APPROVAL"`
-	UpdatedDate    time.Time                `json:"updatedDate"`
+	// The request lifecycle in days; null when off.
+	ExpireAfterDays   *int      `json:"expireAfterDays"`
+	RemindAfterDays   *int      `json:"remindAfterDays"`
+	EscalateAfterDays *int      `json:"escalateAfterDays"`
+	UpdatedDate       time.Time `json:"updatedDate"`
 }
 
 // metadataJSON describes a page: count, offset and total for offset

@@ -6,12 +6,19 @@ import (
 	"guildhall/internal/guildhall"
 )
 
+// updateSettingsBody changes the fields given. A lifecycle field given 0
+// turns that timer off; one left out stays as it is.
 type updateSettingsBody struct {
-	CreationPolicy guildhall.CreationPolicy `json:"creationPolicy" enum:"ADMINS_ONLY,ALL_MEMBERS,MEMBERS_WITH_APPROVAL"`
+	CreationPolicy    guildhall.CreationPolicy `json:"creationPolicy,omitempty" enum:"ADMINS_ONLY,ALL_MEMBERS,MEMBERS_WITH_APPROVAL"`
+	ExpireAfterDays   *int                     `json:"expireAfterDays,omitempty"`
+	RemindAfterDays   *int                     `json:"remindAfterDays,omitempty"`
+	EscalateAfterDays *int                     `json:"escalateAfterDays,omitempty"`
 }
 
 func settingsOut(s *guildhall.SiteSettings) settingsResponse {
-	return settingsResponse{Settings: siteSettingsJSON{CreationPolicy: s.CreationPolicy, UpdatedDate: s.UpdatedAt.UTC()}}
+	return settingsResponse{Settings: siteSettingsJSON{CreationPolicy: s.CreationPolicy,
+		ExpireAfterDays: s.ExpireAfterDays, RemindAfterDays: s.RemindAfterDays, EscalateAfterDays: s.EscalateAfterDays,
+		UpdatedDate: s.UpdatedAt.UTC()}}
 }
 
 func (h *Handler) getSettings(w http.ResponseWriter, r *http.Request, actor guildhall.Actor) error {
@@ -33,7 +40,15 @@ func (h *Handler) updateSettings(w http.ResponseWriter, r *http.Request, actor g
 	if err := decode(w, r, &body, false); err != nil {
 		return err
 	}
-	s, err := h.cfg.Settings.SetCreationPolicy(r.Context(), actor, body.CreationPolicy)
+	if body == (updateSettingsBody{}) {
+		return invalid("", "Give creationPolicy or a lifecycle setting to change.")
+	}
+	u := guildhall.SettingsUpdate{ExpireAfterDays: body.ExpireAfterDays, RemindAfterDays: body.RemindAfterDays,
+		EscalateAfterDays: body.EscalateAfterDays}
+	if body.CreationPolicy != "" {
+		u.CreationPolicy = &body.CreationPolicy
+	}
+	s, err := h.cfg.Settings.UpdateSettings(r.Context(), actor, u)
 	if err != nil {
 		return err
 	}
