@@ -13,7 +13,7 @@ import (
 	"guildhall/internal/guildhall"
 )
 
-// Config holds everything the server needs; cmd builds it.
+// Config holds everything the server needs; package app builds it.
 type Config struct {
 	Logger         *slog.Logger
 	Accounts       guildhall.AccountService
