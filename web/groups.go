@@ -207,19 +207,15 @@ func (s *Server) groupPage(w http.ResponseWriter, r *http.Request) {
 	v := templates.GroupPageView{Page: s.page(r, g.Name, "groups"), Name: g.Name, Slug: g.Slug,
 		Description: g.Description, Privacy: g.Privacy.Label(), Members: g.MembersCount,
 		IsMember: g.ViewerRole != guildhall.RoleNone, Role: g.ViewerRole.Label(),
-		CanLeave:         g.ViewerRole != guildhall.RoleNone,
+		CanLeave:         guildhall.CanLeave(a, &g.Group, g.ViewerRole),
 		CanCancelRequest: g.HasPendingRequest,
 		CanSeeMembers:    guildhall.CanSeeMemberList(a, &g.Group, g.ViewerRole),
 		CanDecide:        guildhall.CanDecideJoinRequests(a, &g.Group, g.ViewerRole),
 		CanManage:        guildhall.CanManageGroup(a, &g.Group, g.ViewerRole),
 	}
-	mode, err := guildhall.HowCanJoin(a, &g.Group, g.ViewerRole, g.HasPendingRequest)
-	switch {
-	case mode == guildhall.JoinAtOnce:
-		v.CanJoin = true
-	case mode == guildhall.JoinByRequest:
-		v.CanRequest = true
-	case errors.Is(err, guildhall.ErrForbidden) && !a.PublicProfile && g.Privacy != guildhall.Secret:
+	mode, _ := guildhall.HowCanJoin(a, &g.Group, g.ViewerRole, g.HasPendingRequest)
+	v.CanJoin, v.CanRequest = mode == guildhall.JoinAtOnce, mode == guildhall.JoinByRequest
+	if err := guildhall.JoinBlocked(a, &g.Group, g.ViewerRole); err != nil {
 		v.JoinBlocked = guildhall.Message(err)
 	}
 	s.render(w, r, http.StatusOK, templates.GroupPage(v))

@@ -23,29 +23,6 @@ type Member struct {
 	JoinedAt    time.Time `db:"joined_at"`
 }
 
-// Question is a membership question of a private group.
-type Question struct {
-	ID       string `db:"id" json:"id"`
-	GroupID  string `db:"group_id" json:"-"`
-	Position int    `db:"position" json:"position"`
-	Text     string `db:"text" json:"text"`
-	Required bool   `db:"required" json:"required"`
-}
-
-// QuestionInput is one question as an admin writes it.
-type QuestionInput struct {
-	Text     string
-	Required bool
-}
-
-// Answer is a requester's answer to one question.
-type Answer struct {
-	QuestionID string `json:"questionId"`
-	// Question is the question's text when it was answered.
-	Question string `json:"question"`
-	Text     string `json:"text"`
-}
-
 // JoinRequest is a member's request to join a private group.
 type JoinRequest struct {
 	ID              string     `db:"id"`
@@ -72,27 +49,6 @@ type JoinRequest struct {
 type JoinResult struct {
 	Member  *Member
 	Request *JoinRequest
-}
-
-// PrivacyPreview says what a privacy change would do to pending requests.
-type PrivacyPreview struct {
-	From, To  Privacy
-	Pending   int
-	Approvals int // PRIVATE → PUBLIC approves every pending request
-	Rejects   int // PRIVATE → SECRET rejects every pending request
-}
-
-// EffectOfPrivacyChange returns what changing from → to does with n pending
-// join requests.
-func EffectOfPrivacyChange(from, to Privacy, n int) PrivacyPreview {
-	p := PrivacyPreview{From: from, To: to, Pending: n}
-	if from == Private && to == Public {
-		p.Approvals = n
-	}
-	if from == Private && to == Secret {
-		p.Rejects = n
-	}
-	return p
 }
 
 // MemberRejection is one join request to reject, by requester.

@@ -114,7 +114,7 @@ func HowCanJoin(a Actor, g *Group, role Role, hasPendingRequest bool) (JoinMode,
 		return JoinRefused, Conflict("You are already a member of %s.", g.Name)
 	}
 	if !a.PublicProfile {
-		return JoinRefused, Forbidden("Only members with a public profile can join groups. Turn on \"Public profile\" on your profile page (/profile) to join.")
+		return JoinRefused, errPrivateProfile()
 	}
 	switch g.Privacy {
 	case Public:
@@ -127,3 +127,23 @@ func HowCanJoin(a Actor, g *Group, role Role, hasPendingRequest bool) (JoinMode,
 	}
 	return JoinRefused, Forbidden("%s is secret: only its members can add you.", g.Name)
 }
+
+func errPrivateProfile() error {
+	return Forbidden("Only members with a public profile can join groups. Turn on \"Public profile\" on your profile page (/profile) to join.")
+}
+
+// JoinBlocked is the refusal HowCanJoin gives someone who could join or
+// ask to join g but for something they can change themselves (a private
+// profile), so the group page can say so beside a link to the profile; nil
+// otherwise. A secret group is never joined by asking, so it blocks nobody
+// this way.
+func JoinBlocked(a Actor, g *Group, role Role) error {
+	if role == RoleNone && !a.PublicProfile && g.Privacy != Secret {
+		return errPrivateProfile()
+	}
+	return nil
+}
+
+// CanLeave: every member may leave (the last admin is then refused until
+// another member is an admin, which only the store can count).
+func CanLeave(a Actor, g *Group, role Role) bool { return role != RoleNone }

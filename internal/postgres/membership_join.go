@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
 
@@ -78,7 +77,7 @@ func insertJoinRequest(ctx context.Context, tx *sqlx.Tx, actor guildhall.Actor, 
 	if err != nil {
 		return nil, err
 	}
-	kept, err := checkAnswers(qs, answers)
+	kept, err := guildhall.CheckAnswers(qs, answers)
 	if err != nil {
 		return nil, err
 	}
@@ -102,53 +101,6 @@ func insertJoinRequest(ctx context.Context, tx *sqlx.Tx, actor guildhall.Actor, 
 	return row.request()
 }
 
-// checkAnswers validates answers against the group's questions qs and
-// returns what to store: the non-blank answers, trimmed, in the questions'
-// order, each with the question's text as the group asked it (not as the
-// client sent it). Problems with the i-th answer name "answers[i]"; a
-// required question with no answer at all names "answers.<questionId>".
-func checkAnswers(qs []guildhall.Question, answers []guildhall.Answer) ([]guildhall.Answer, error) {
-	var v guildhall.Validator
-	byID := make(map[string]guildhall.Question, len(qs))
-	for _, q := range qs {
-		byID[q.ID] = q
-	}
-	given := make(map[string]int, len(answers)) // question id → index in answers
-	for i, a := range answers {
-		field := fmt.Sprintf("answers[%d]", i)
-		text := strings.TrimSpace(a.Text)
-		if _, ok := byID[a.QuestionID]; !ok {
-			v.Add(field, "This group does not ask this question (any more); reload the page and answer again.")
-			continue
-		}
-		if _, twice := given[a.QuestionID]; twice {
-			v.Add(field, "This question is answered twice.")
-			continue
-		}
-		given[a.QuestionID] = i
-		if guildhall.CheckText(&v, field, "Answer", text) && utf8.RuneCountInString(text) > guildhall.MaxAnswerLength {
-			v.Add(field, "Answer must be at most 1,000 characters.")
-		}
-	}
-	kept := []guildhall.Answer{}
-	for _, q := range qs {
-		i, ok := given[q.ID]
-		text := ""
-		if ok {
-			text = strings.TrimSpace(answers[i].Text)
-		}
-		switch {
-		case text != "":
-			kept = append(kept, guildhall.Answer{QuestionID: q.ID, Question: q.Text, Text: text})
-		case q.Required && ok:
-			v.Add(fmt.Sprintf("answers[%d]", i), "An answer is required.")
-		case q.Required:
-			v.Add("answers."+q.ID, "An answer is required.")
-		}
-	}
-	return kept, v.Err()
-}
-
 // Leave takes the actor out of the group. The last admin must first make
 // another member an admin, so that a group always keeps one.
 func (s *MembershipService) Leave(ctx context.Context, actor guildhall.Actor, groupID string) error {
@@ -157,7 +109,7 @@ func (s *MembershipService) Leave(ctx context.Context, actor guildhall.Actor, gr
 		if err != nil {
 			return err
 		}
-		if role == guildhall.RoleNone {
+		if !guildhall.CanLeave(actor, g, role) {
 			return guildhall.FailedPrecondition("You are not a member of %s.", g.Name)
 		}
 		return leave(ctx, tx, actor, g)

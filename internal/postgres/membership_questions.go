@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -48,7 +47,7 @@ func (s *MembershipService) SetQuestions(ctx context.Context, actor guildhall.Ac
 		if !guildhall.CanManageGroup(actor, g, role) {
 			return guildhall.Forbidden("Only the admins of %s can change its membership questions.", g.Name)
 		}
-		texts, required, err := checkQuestions(in)
+		texts, required, err := guildhall.CheckQuestions(in)
 		if err != nil {
 			return err
 		}
@@ -80,42 +79,4 @@ func (s *MembershipService) SetQuestions(ctx context.Context, actor guildhall.Ac
 		return nil, err
 	}
 	return out, nil
-}
-
-// checkQuestions trims and validates the questions, naming each one wrong.
-func checkQuestions(in []guildhall.QuestionInput) (texts []string, required []bool, err error) {
-	var v guildhall.Validator
-	v.Check(len(in) <= guildhall.MaxQuestions, "questions", "A group can ask at most 5 questions.")
-	texts, required = make([]string, len(in)), make([]bool, len(in))
-	for i, q := range in {
-		texts[i], required[i] = strings.TrimSpace(q.Text), q.Required
-		guildhall.CheckName(&v, fmt.Sprintf("questions[%d].text", i), "Question", texts[i], guildhall.MaxQuestionLength, "200")
-	}
-	return texts, required, v.Err()
-}
-
-// PreviewPrivacyChange says what changing the group's privacy to "to"
-// would do to its pending join requests, for the confirmation page of
-// those who may change it (guildhall.CanManageGroup).
-func (s *MembershipService) PreviewPrivacyChange(ctx context.Context, actor guildhall.Actor, groupID string, to guildhall.Privacy) (*guildhall.PrivacyPreview, error) {
-	g, role, err := groupForActor(ctx, s.db, actor, groupID)
-	if err != nil {
-		return nil, err
-	}
-	if !guildhall.CanManageGroup(actor, g, role) {
-		return nil, guildhall.Forbidden("Only the admins of %s can change its privacy.", g.Name)
-	}
-	if !to.Valid() {
-		var v guildhall.Validator
-		v.Add("privacy", "Privacy must be PUBLIC, PRIVATE or SECRET.")
-		return nil, v.Err()
-	}
-	var n int
-	err = s.db.GetContext(ctx, &n, `
-		SELECT count(*) FROM join_requests WHERE group_id = $1 AND status = 'PENDING'`, g.ID)
-	if err != nil {
-		return nil, fmt.Errorf("count pending requests: %w", err)
-	}
-	p := guildhall.EffectOfPrivacyChange(g.Privacy, to, n)
-	return &p, nil
 }

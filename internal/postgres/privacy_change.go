@@ -10,10 +10,10 @@ import (
 )
 
 // onPrivacyChange runs inside UpdateGroup's transaction, with the group row
-// locked, after the privacy moved from before.Privacy to after.Privacy:
-// PRIVATE → PUBLIC approves every pending join request and adds its
-// requester, PRIVATE → SECRET rejects them; any other change leaves them
-// alone. after.MembersCount is updated to the members the change added.
+// locked, after the privacy moved from before.Privacy to after.Privacy: it
+// does to the pending join requests what
+// guildhall.PendingRequestsOnPrivacyChange says (approving adds each
+// requester). after.MembersCount is updated to the members the change added.
 //
 // A join that arrived before the change waited for nothing and is pending
 // here; one that arrives after waits for the group lock and then sees the
@@ -26,33 +26,51 @@ import (
 func onPrivacyChange(ctx context.Context, tx *sqlx.Tx, actor guildhall.Actor, before, after *guildhall.Group, expect *int) error {
 	var decided int64
 	var err error
-	if before.Privacy == guildhall.Private {
-		switch after.Privacy {
-		case guildhall.Public:
-			decided, err = endPendingJoinRequests(ctx, tx, actor, after, guildhall.Approved,
-				guildhall.ActionJoinRequestApproved, "privacy changed to Public")
-			if err == nil {
-				err = syncMembersCount(ctx, tx, after)
-			}
-			if err == nil && decided > 0 {
-				err = notifyEndedJoinRequests(ctx, tx, before, guildhall.Approved, "")
-			}
-		case guildhall.Secret:
-			decided, err = endPendingJoinRequests(ctx, tx, actor, after, guildhall.Rejected,
-				guildhall.ActionJoinRequestRejected, "privacy changed to Secret")
-			if err == nil && decided > 0 {
-				err = notifyEndedJoinRequests(ctx, tx, before, guildhall.Rejected, "The group is now secret and takes no requests.")
-			}
+	switch status := guildhall.PendingRequestsOnPrivacyChange(before.Privacy, after.Privacy); status {
+	case guildhall.Approved:
+		decided, err = endPendingJoinRequests(ctx, tx, actor, after, status,
+			guildhall.ActionJoinRequestApproved, "privacy changed to "+after.Privacy.Label())
+		if err == nil {
+			err = syncMembersCount(ctx, tx, after)
+		}
+		if err == nil && decided > 0 {
+			err = notifyEndedJoinRequests(ctx, tx, before, status, "")
+		}
+	case guildhall.Rejected:
+		decided, err = endPendingJoinRequests(ctx, tx, actor, after, status,
+			guildhall.ActionJoinRequestRejected, "privacy changed to "+after.Privacy.Label())
+		if err == nil && decided > 0 {
+			err = notifyEndedJoinRequests(ctx, tx, before, status, "The group is now secret and takes no requests.")
 		}
 	}
 	if err != nil {
 		return err
 	}
-	if expect != nil && int(decided) != *expect {
-		return guildhall.FailedPrecondition("This change would now decide %d pending join requests, not the %d you confirmed: nothing was changed; look again.",
-			decided, *expect)
+	return guildhall.ConfirmedDecisions(expect, int(decided))
+}
+
+// PreviewPrivacyChange says what changing the group's privacy to "to"
+// would do to its pending join requests, for the confirmation page of
+// those who may change it (guildhall.CanManageGroup).
+func (s *MembershipService) PreviewPrivacyChange(ctx context.Context, actor guildhall.Actor, groupID string, to guildhall.Privacy) (*guildhall.PrivacyPreview, error) {
+	g, role, err := groupForActor(ctx, s.db, actor, groupID)
+	if err != nil {
+		return nil, err
 	}
-	return nil
+	if !guildhall.CanManageGroup(actor, g, role) {
+		return nil, guildhall.Forbidden("Only the admins of %s can change its privacy.", g.Name)
+	}
+	if err := guildhall.CheckPrivacy(to); err != nil {
+		return nil, err
+	}
+	var n int
+	err = s.db.GetContext(ctx, &n, `
+		SELECT count(*) FROM join_requests WHERE group_id = $1 AND status = 'PENDING'`, g.ID)
+	if err != nil {
+		return nil, fmt.Errorf("count pending requests: %w", err)
+	}
+	p := guildhall.EffectOfPrivacyChange(g.Privacy, to, n)
+	return &p, nil
 }
 
 // onGroupDeleted runs inside DeleteGroup's transaction: it cancels the
