@@ -96,7 +96,7 @@ func (s *Server) groupsPage(w http.ResponseWriter, r *http.Request) {
 	v := templates.GroupsPage{Page: s.page(r, "Groups", "groups"), Search: search, Privacy: privacy, Sort: sortKey,
 		Total: res.Total, CanCreate: guildhall.CanCreateOrRequestGroup(a, settings.CreationPolicy)}
 	for _, g := range res.Items {
-		v.Groups = append(v.Groups, groupItem(g.Group))
+		v.Groups = append(v.Groups, groupItem(g))
 	}
 	if len(v.Groups) > 0 {
 		v.From, v.To = q.Offset+1, q.Offset+len(v.Groups)
@@ -129,9 +129,15 @@ func (s *Server) groupsPage(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, templates.Groups(v))
 }
 
-func groupItem(g guildhall.Group) templates.GroupItem {
-	return templates.GroupItem{Name: g.Name, Slug: g.Slug, Description: excerpt(g.Description, 200),
-		Privacy: g.Privacy.Label(), Members: g.MembersCount}
+// groupItem is a directory card; the viewer's relation comes in the page's
+// own query (no query per card).
+func groupItem(g guildhall.GroupView) templates.GroupItem {
+	item := templates.GroupItem{Name: g.Name, Slug: g.Slug, Description: excerpt(g.Description, 200),
+		Privacy: g.Privacy.Label(), Members: g.MembersCount, Relation: g.ViewerRole.Label()}
+	if g.ViewerRole == guildhall.RoleNone && g.HasPendingRequest {
+		item.Relation = "Requested"
+	}
+	return item
 }
 
 // excerpt shortens s to about n characters at a word boundary.
@@ -212,6 +218,15 @@ func (s *Server) groupPage(w http.ResponseWriter, r *http.Request) {
 		CanSeeMembers:    guildhall.CanSeeMemberList(a, &g.Group, g.ViewerRole),
 		CanDecide:        guildhall.CanDecideJoinRequests(a, &g.Group, g.ViewerRole),
 		CanManage:        guildhall.CanManageGroup(a, &g.Group, g.ViewerRole),
+	}
+	if v.CanDecide {
+		// The count of the queue's own query: one row read, the total kept.
+		waiting, err := s.Membership.ListJoinRequests(r.Context(), a, g.ID, guildhall.RequestQuery{Status: guildhall.Pending, Limit: 1})
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		v.Waiting = waiting.Total
 	}
 	mode, _ := guildhall.HowCanJoin(a, &g.Group, g.ViewerRole, g.HasPendingRequest)
 	v.CanJoin, v.CanRequest = mode == guildhall.JoinAtOnce, mode == guildhall.JoinByRequest

@@ -418,7 +418,7 @@ func TestJoinRequestsDecidedByMembersOnlyWhenAllowed(t *testing.T) {
 
 	b := w.signedIn(t, mo)
 	b.open("/groups/" + g.Slug)
-	b.follow("Join requests")
+	b.follow("Join requests 2 waiting")
 	b.waitPath("/groups/" + g.Slug + "/requests")
 	b.clickIn("Rae Requester", "Approve")
 	b.waitGone(field("Rae Requester"))
