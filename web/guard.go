@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 
+	"guildhall/internal/guildhall"
 	"guildhall/templates"
 	"guildhall/web/input"
 )
@@ -64,4 +65,11 @@ func (s *Server) refuse(w http.ResponseWriter, r *http.Request, status int, head
 	w.Header().Set("Connection", "close")
 	s.render(w, r, status, templates.Error(templates.ErrorPage{
 		Page: s.frame(r, heading, ""), Status: status, Heading: heading, Message: msg}))
+}
+
+// errBadForm answers a form body that cannot be parsed.
+func errBadForm() error {
+	var v guildhall.Validator
+	v.Add("form", "The form could not be read.")
+	return v.Err()
 }

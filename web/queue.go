@@ -168,10 +168,3 @@ func invalidText(err error) []string {
 	}
 	return out
 }
-
-// errBadForm answers a form body that cannot be parsed.
-func errBadForm() error {
-	var v guildhall.Validator
-	v.Add("form", "The form could not be read.")
-	return v.Err()
-}

@@ -3,9 +3,7 @@ package web
 import (
 	"bytes"
 	"errors"
-	"io/fs"
 	"net/http"
-	"strings"
 
 	"github.com/a-h/templ"
 
@@ -101,59 +99,4 @@ func (s *Server) frame(r *http.Request, title, active string) templates.Page {
 			UnreadCount: s.unreadCount(r, a)}
 	}
 	return p
-}
-
-// staticHandler serves the embedded files with long cache lifetimes: every
-// file name that may change carries its version (htmx-2.0.11.min.js).
-func staticHandler(fsys fs.FS) http.Handler {
-	files := http.StripPrefix("/static/", http.FileServerFS(fsys))
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasSuffix(r.URL.Path, "/") {
-			http.NotFound(w, r)
-			return
-		}
-		if strings.Contains(r.URL.Path, "/js/") {
-			w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
-		} else {
-			w.Header().Set("Cache-Control", "public, max-age=3600")
-		}
-		files.ServeHTTP(w, r)
-	})
-}
-
-// setFlash keeps msg in the session for the next page the viewer sees (after
-// a redirect).
-func (s *Server) setFlash(w http.ResponseWriter, r *http.Request, msg string) {
-	sess, err := s.Sessions.Get(r, sessionName)
-	if err != nil || sess.ID == "" {
-		return
-	}
-	sess.Values[keyFlash] = msg
-	if err := sess.Save(r, w); err != nil {
-		s.Logger.Error("save flash", "err", err, "request_id", requestID(r))
-	}
-}
-
-// flash is the message waiting in the session, if any.
-func (s *Server) flash(r *http.Request) string {
-	sess, err := s.Sessions.Get(r, sessionName)
-	if err != nil {
-		return ""
-	}
-	msg, _ := sess.Values[keyFlash].(string)
-	return msg
-}
-
-// clearFlash drops a shown flash message from the session.
-func (s *Server) clearFlash(w http.ResponseWriter, r *http.Request) {
-	sess, err := s.Sessions.Get(r, sessionName)
-	if err != nil || sess.ID == "" {
-		return
-	}
-	if _, ok := sess.Values[keyFlash]; ok {
-		delete(sess.Values, keyFlash)
-		if err := sess.Save(r, w); err != nil {
-			s.Logger.Error("clear flash", "err", err, "request_id", requestID(r))
-		}
-	}
 }

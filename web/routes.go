@@ -1,7 +1,9 @@
 package web
 
 import (
+	"io/fs"
 	"net/http"
+	"strings"
 
 	"guildhall/static"
 )
@@ -23,7 +25,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /{$}", s.home)
 
 	s.profileRoutes(mux)      // profile.go: profile and API tokens
-	s.groupRoutes(mux)        // groups.go: directory, new, group page, settings, delete
+	s.groupRoutes(mux)        // groups.go, group_settings.go: directory, new, group page, settings, delete
 	s.adminRoutes(mux)        // admin.go: site settings, create requests, audit, /me/requests
 	s.membershipRoutes(mux)   // membership.go: join, leave, members, join requests, inbox
 	s.notificationRoutes(mux) // notifications.go: the viewer's notifications
@@ -43,4 +45,22 @@ func publicPath(path string) bool {
 		return true
 	}
 	return len(path) > len("/static/") && path[:len("/static/")] == "/static/" || len(path) >= len("/api/") && path[:len("/api/")] == "/api/"
+}
+
+// staticHandler serves the embedded files with long cache lifetimes: every
+// file name that may change carries its version (htmx-2.0.11.min.js).
+func staticHandler(fsys fs.FS) http.Handler {
+	files := http.StripPrefix("/static/", http.FileServerFS(fsys))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/") {
+			http.NotFound(w, r)
+			return
+		}
+		if strings.Contains(r.URL.Path, "/js/") {
+			w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+		} else {
+			w.Header().Set("Cache-Control", "public, max-age=3600")
+		}
+		files.ServeHTTP(w, r)
+	})
 }

@@ -126,3 +126,40 @@ func cookieOptions(r *http.Request, maxAge int) *sessions.Options {
 		SameSite: http.SameSiteLaxMode,
 	}
 }
+
+// setFlash keeps msg in the session for the next page the viewer sees (after
+// a redirect).
+func (s *Server) setFlash(w http.ResponseWriter, r *http.Request, msg string) {
+	sess, err := s.Sessions.Get(r, sessionName)
+	if err != nil || sess.ID == "" {
+		return
+	}
+	sess.Values[keyFlash] = msg
+	if err := sess.Save(r, w); err != nil {
+		s.Logger.Error("save flash", "err", err, "request_id", requestID(r))
+	}
+}
+
+// flash is the message waiting in the session, if any.
+func (s *Server) flash(r *http.Request) string {
+	sess, err := s.Sessions.Get(r, sessionName)
+	if err != nil {
+		return ""
+	}
+	msg, _ := sess.Values[keyFlash].(string)
+	return msg
+}
+
+// clearFlash drops a shown flash message from the session.
+func (s *Server) clearFlash(w http.ResponseWriter, r *http.Request) {
+	sess, err := s.Sessions.Get(r, sessionName)
+	if err != nil || sess.ID == "" {
+		return
+	}
+	if _, ok := sess.Values[keyFlash]; ok {
+		delete(sess.Values, keyFlash)
+		if err := sess.Save(r, w); err != nil {
+			s.Logger.Error("clear flash", "err", err, "request_id", requestID(r))
+		}
+	}
+}
