@@ -34,11 +34,24 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request) {
 		Password:      r.PostFormValue("password"),
 		PublicProfile: true,
 	}
+	form := templates.SignupForm{Page: s.page(r, "Create account", ""), Email: n.Email, DisplayName: n.DisplayName}
+	// Every sign-up that creates an account or finds the email taken costs
+	// one from the address's bucket: that bounds both the accounts one
+	// address makes and what sign-up can tell about which emails exist.
+	wait, refund := s.logins.allowSignup(s.clientIP(r), time.Now())
+	if wait > 0 {
+		w.Header().Set("Retry-After", retryAfter(wait))
+		form.Errors = map[string]string{"": "Too many accounts were created from your address. Please wait a while and try again."}
+		s.render(w, r, http.StatusTooManyRequests, templates.Signup(form))
+		return
+	}
 	acct, err := s.Accounts.CreateAccount(r.Context(), n)
 	if errors.Is(err, guildhall.ErrInvalid) {
-		s.render(w, r, http.StatusUnprocessableEntity, templates.Signup(templates.SignupForm{
-			Page: s.page(r, "Create account", ""), Email: n.Email, DisplayName: n.DisplayName,
-			Errors: guildhall.FieldErrors(err)}))
+		if checked := n; inputRefused(&checked) {
+			refund() // refused before the email was looked up: nothing learned, nothing made
+		}
+		form.Errors = guildhall.FieldErrors(err)
+		s.render(w, r, http.StatusUnprocessableEntity, templates.Signup(form))
 		return
 	}
 	if err != nil {
@@ -50,6 +63,13 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.redirect(w, r, "/groups")
+}
+
+// inputRefused reports whether n breaks a rule of its own, before the
+// service would look up whether its email is taken.
+func inputRefused(n *guildhall.NewAccount) bool {
+	n.Normalize()
+	return n.Validate() != nil
 }
 
 func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
@@ -137,13 +157,15 @@ func retryAfter(d time.Duration) string {
 	return strconv.Itoa(secs)
 }
 
-// LoginLimits bounds sign-in attempts per account and per address: a burst,
-// then one more attempt every Every.
+// LoginLimits bounds sign-in attempts per account and per address, and
+// sign-ups per address: a burst, then one more attempt every Every.
 type LoginLimits struct {
 	AccountBurst int
 	AccountEvery time.Duration
 	AddressBurst int
 	AddressEvery time.Duration
+	SignupBurst  int
+	SignupEvery  time.Duration
 }
 
 func (l LoginLimits) withDefaults() LoginLimits {
@@ -152,6 +174,9 @@ func (l LoginLimits) withDefaults() LoginLimits {
 	}
 	if l.AddressBurst == 0 {
 		l.AddressBurst, l.AddressEvery = 30, 2*time.Second
+	}
+	if l.SignupBurst == 0 {
+		l.SignupBurst, l.SignupEvery = 10, time.Minute
 	}
 	return l
 }
@@ -177,18 +202,30 @@ func newLoginLimiter(l LoginLimits) *loginLimiter {
 // attempt back: a successful sign-in costs nothing, so only failures (and
 // refused attempts) use up the limits.
 func (l *loginLimiter) allow(ip, email string, now time.Time) (time.Duration, func()) {
+	return l.take(now, bucketSpec{"ip:" + ip, l.limits.AddressBurst, l.limits.AddressEvery},
+		bucketSpec{"acct:" + email, l.limits.AccountBurst, l.limits.AccountEvery})
+}
+
+// allowSignup takes one sign-up from the address's bucket, as allow does.
+func (l *loginLimiter) allowSignup(ip string, now time.Time) (time.Duration, func()) {
+	return l.take(now, bucketSpec{"signup:" + ip, l.limits.SignupBurst, l.limits.SignupEvery})
+}
+
+// bucketSpec names a bucket and its limit.
+type bucketSpec struct {
+	key   string
+	burst int
+	every time.Duration
+}
+
+// take takes one from every bucket of specs, or from none when one is
+// empty, and says how long to wait then; refund gives back what it took.
+func (l *loginLimiter) take(now time.Time, specs ...bucketSpec) (time.Duration, func()) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	var wait time.Duration
 	var taken []*rate.Reservation
-	for _, k := range []struct {
-		key   string
-		burst int
-		every time.Duration
-	}{
-		{"ip:" + ip, l.limits.AddressBurst, l.limits.AddressEvery},
-		{"acct:" + email, l.limits.AccountBurst, l.limits.AccountEvery},
-	} {
+	for _, k := range specs {
 		e := l.byKey[k.key]
 		if e == nil {
 			e = &limiterEntry{lim: rate.NewLimiter(rate.Every(k.every), k.burst)}

@@ -10,11 +10,13 @@ var t0 = time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
 
 func TestLoginLimiterDefaults(t *testing.T) {
 	got := LoginLimits{}.withDefaults()
-	want := LoginLimits{AccountBurst: 5, AccountEvery: 20 * time.Second, AddressBurst: 30, AddressEvery: 2 * time.Second}
+	want := LoginLimits{AccountBurst: 5, AccountEvery: 20 * time.Second, AddressBurst: 30, AddressEvery: 2 * time.Second,
+		SignupBurst: 10, SignupEvery: time.Minute}
 	if got != want {
 		t.Errorf("defaults = %+v, want %+v", got, want)
 	}
-	custom := LoginLimits{AccountBurst: 2, AccountEvery: time.Minute, AddressBurst: 3, AddressEvery: time.Hour}
+	custom := LoginLimits{AccountBurst: 2, AccountEvery: time.Minute, AddressBurst: 3, AddressEvery: time.Hour,
+		SignupBurst: 4, SignupEvery: time.Second}
 	if got := custom.withDefaults(); got != custom {
 		t.Errorf("withDefaults changed set limits: %+v, want %+v", got, custom)
 	}
