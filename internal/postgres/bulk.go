@@ -49,6 +49,55 @@ func eachInTx[T any](ctx context.Context, db *DB, ids []string, fn func(tx *sqlx
 	return results, nil
 }
 
+// groupRule is one of the domain's named rules on a group (CanAddMembers,
+// CanDecideJoinRequests, …) with the refusal of those it turns away.
+type groupRule struct {
+	allows func(guildhall.Actor, *guildhall.Group, guildhall.Role) bool
+	refuse func(*guildhall.Group) error
+}
+
+// eachOnGroup runs a bulk change of group groupID. rule is asked once on
+// the group as read, and the whole call is refused when it says no; then
+// each item runs in its own transaction (eachInTx) on the group row locked
+// again, with rule asked again on it, so that a change made meanwhile (a
+// demotion, a setting turned off) counts for the items still to come.
+func eachOnGroup[T any](ctx context.Context, db *DB, actor guildhall.Actor, groupID string, ids []string, rule groupRule,
+	fn func(tx *sqlx.Tx, g *guildhall.Group, i int, res *guildhall.BulkResult[T]) error,
+) ([]guildhall.BulkResult[T], error) {
+	g, role, err := groupForActor(ctx, db, actor, groupID)
+	if err != nil {
+		return nil, err
+	}
+	if !rule.allows(actor, g, role) {
+		return nil, rule.refuse(g)
+	}
+	return eachInTx(ctx, db, ids, func(tx *sqlx.Tx, i int, res *guildhall.BulkResult[T]) error {
+		g, role, err := lockGroup(ctx, tx, actor, groupID)
+		if err != nil {
+			return err
+		}
+		if !rule.allows(actor, g, role) {
+			return rule.refuse(g)
+		}
+		return fn(tx, g, i, res)
+	})
+}
+
+// splitRejections checks a bulk rejection (at most guildhall.MaxBulk, each
+// reason per guildhall.RejectionReasons) and returns the ids and the
+// trimmed reasons; parts reads one rejection.
+func splitRejections[R any](rejections []R, parts func(R) (id, reason string)) (ids, reasons []string, err error) {
+	if err := checkBulk("rejections", len(rejections)); err != nil {
+		return nil, nil, err
+	}
+	ids, reasons = make([]string, len(rejections)), make([]string, len(rejections))
+	for i, rj := range rejections {
+		ids[i], reasons[i] = parts(rj)
+	}
+	reasons, err = guildhall.RejectionReasons(reasons)
+	return ids, reasons, err
+}
+
 // isDomainError reports whether err is one of the domain's kinds, safe to
 // show per item, rather than a failure of the server.
 func isDomainError(err error) bool {

@@ -224,15 +224,7 @@ func (s *CreateRequestService) RejectCreateRequests(ctx context.Context, actor g
 	if !guildhall.CanAdministerSite(actor) {
 		return nil, errOnlySiteAdminsDecide()
 	}
-	if err := checkBulk("rejections", len(rejections)); err != nil {
-		return nil, err
-	}
-	ids := make([]string, len(rejections))
-	reasons := make([]string, len(rejections))
-	for i, rj := range rejections {
-		ids[i], reasons[i] = rj.ID, rj.Reason
-	}
-	reasons, err := guildhall.RejectionReasons(reasons)
+	ids, reasons, err := splitRejections(rejections, func(rj guildhall.Rejection) (string, string) { return rj.ID, rj.Reason })
 	if err != nil {
 		return nil, err
 	}

@@ -52,21 +52,9 @@ func (s *MembershipService) AddMembers(ctx context.Context, actor guildhall.Acto
 	if err := checkBulk("memberIds", len(accountIDs)); err != nil {
 		return nil, err
 	}
-	g, role, err := groupForActor(ctx, s.db, actor, groupID)
-	if err != nil {
-		return nil, err
-	}
-	if !guildhall.CanAddMembers(actor, g, role) {
-		return nil, guildhall.NotAdder(g)
-	}
-	return eachInTx(ctx, s.db, accountIDs, func(tx *sqlx.Tx, i int, res *guildhall.BulkResult[guildhall.Member]) error {
-		g, role, err := lockGroup(ctx, tx, actor, groupID)
-		if err != nil {
-			return err
-		}
-		if !guildhall.CanAddMembers(actor, g, role) {
-			return guildhall.NotAdder(g)
-		}
+	adders := groupRule{guildhall.CanAddMembers, guildhall.NotAdder}
+	return eachOnGroup(ctx, s.db, actor, groupID, accountIDs, adders, func(tx *sqlx.Tx, g *guildhall.Group, i int, res *guildhall.BulkResult[guildhall.Member]) error {
+		var err error
 		res.Item, err = addMember(ctx, tx, actor, g, accountIDs[i])
 		return err
 	})
@@ -169,21 +157,8 @@ func (s *MembershipService) SetRole(ctx context.Context, actor guildhall.Actor, 
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	g, actorRole, err := groupForActor(ctx, s.db, actor, groupID)
-	if err != nil {
-		return nil, err
-	}
-	if !guildhall.CanManageMembers(actor, g, actorRole) {
-		return nil, errCannotSetRoles(g)
-	}
-	return eachInTx(ctx, s.db, accountIDs, func(tx *sqlx.Tx, i int, res *guildhall.BulkResult[guildhall.Member]) error {
-		g, actorRole, err := lockGroup(ctx, tx, actor, groupID)
-		if err != nil {
-			return err
-		}
-		if !guildhall.CanManageMembers(actor, g, actorRole) {
-			return errCannotSetRoles(g)
-		}
+	managers := groupRule{guildhall.CanManageMembers, errCannotSetRoles}
+	return eachOnGroup(ctx, s.db, actor, groupID, accountIDs, managers, func(tx *sqlx.Tx, g *guildhall.Group, i int, res *guildhall.BulkResult[guildhall.Member]) error {
 		m, err := memberOf(ctx, tx, g, accountIDs[i], true)
 		if err != nil {
 			return err

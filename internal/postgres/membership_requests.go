@@ -155,15 +155,7 @@ func (s *MembershipService) ApproveJoinRequests(ctx context.Context, actor guild
 // RejectJoinRequests rejects the pending request of each requester, with a
 // reason the requester sees.
 func (s *MembershipService) RejectJoinRequests(ctx context.Context, actor guildhall.Actor, groupID string, rejections []guildhall.MemberRejection) ([]guildhall.BulkResult[guildhall.JoinRequest], error) {
-	if err := checkBulk("rejections", len(rejections)); err != nil {
-		return nil, err
-	}
-	ids := make([]string, len(rejections))
-	reasons := make([]string, len(rejections))
-	for i, rj := range rejections {
-		ids[i], reasons[i] = rj.AccountID, rj.Reason
-	}
-	reasons, err := guildhall.RejectionReasons(reasons)
+	ids, reasons, err := splitRejections(rejections, func(rj guildhall.MemberRejection) (string, string) { return rj.AccountID, rj.Reason })
 	if err != nil {
 		return nil, err
 	}
@@ -180,29 +172,15 @@ func (s *MembershipService) RejectJoinRequests(ctx context.Context, actor guildh
 	})
 }
 
-// decideEach checks once that actor may decide the group's requests (the
-// whole call is refused otherwise), then decides the request of each
-// requester in its own transaction: the group row locked first (and the
-// rule asked again on it), then the request row. A request that is no
-// longer pending is left as it is and its item says so.
+// decideEach decides the request of each requester of the group, as
+// guildhall.CanDecideJoinRequests allows (eachOnGroup): the group row locked
+// first, then the request row. A request that is no longer pending is left
+// as it is and its item says so.
 func (s *MembershipService) decideEach(ctx context.Context, actor guildhall.Actor, groupID string, accountIDs []string,
 	decide func(tx *sqlx.Tx, g *guildhall.Group, r *guildhall.JoinRequest, i int) (*guildhall.JoinRequest, error),
 ) ([]guildhall.BulkResult[guildhall.JoinRequest], error) {
-	g, role, err := groupForActor(ctx, s.db, actor, groupID)
-	if err != nil {
-		return nil, err
-	}
-	if !guildhall.CanDecideJoinRequests(actor, g, role) {
-		return nil, guildhall.NotDecider(g)
-	}
-	return eachInTx(ctx, s.db, accountIDs, func(tx *sqlx.Tx, i int, res *guildhall.BulkResult[guildhall.JoinRequest]) error {
-		g, role, err := lockGroup(ctx, tx, actor, groupID)
-		if err != nil {
-			return err
-		}
-		if !guildhall.CanDecideJoinRequests(actor, g, role) {
-			return guildhall.NotDecider(g)
-		}
+	deciders := groupRule{guildhall.CanDecideJoinRequests, guildhall.NotDecider}
+	return eachOnGroup(ctx, s.db, actor, groupID, accountIDs, deciders, func(tx *sqlx.Tx, g *guildhall.Group, i int, res *guildhall.BulkResult[guildhall.JoinRequest]) error {
 		r, err := lockJoinRequest(ctx, tx, g, accountIDs[i])
 		if err != nil {
 			return err
