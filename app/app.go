@@ -13,12 +13,12 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/netip"
 	"time"
 
 	"guildhall/internal/guildhall"
 	"guildhall/internal/jobs"
 	"guildhall/internal/postgres"
+	"guildhall/internal/webhooks"
 	"guildhall/web"
 	"guildhall/web/api"
 )
@@ -31,8 +31,6 @@ type Config struct {
 	// TrustProxy makes the server believe X-Forwarded-For and
 	// X-Forwarded-Proto (set it only behind a proxy that sets them).
 	TrustProxy bool
-	// TrustedProxies lists the proxies in front (web.Config.TrustedProxies).
-	TrustedProxies []netip.Prefix
 	// ShutdownTimeout bounds how long Serve waits for in-flight requests
 	// once its context ends; zero means 20 s.
 	ShutdownTimeout time.Duration
@@ -40,6 +38,9 @@ type Config struct {
 	// configuration before they are built (tests tighten limits this way).
 	Web func(*web.Config)
 	API func(*api.Config)
+	// WebhooksAllowPrivate lets webhook endpoints be on loopback, private
+	// and link-local addresses (--webhooks-allow-private; tests need it).
+	WebhooksAllowPrivate bool
 }
 
 // App is Guildhall assembled over one database.
@@ -59,6 +60,8 @@ func New(db *postgres.DB, c Config) *App {
 		c.Hasher = guildhall.DefaultPasswordHasher()
 	}
 	s := postgres.NewServices(db, c.Hasher)
+	guard := &webhooks.Guard{AllowPrivate: c.WebhooksAllowPrivate}
+	s.Webhooks.SetGuard(guard)
 
 	apiCfg := api.Config{
 		Logger: c.Logger, Accounts: s.Accounts, Groups: s.Groups, Settings: s.Settings,
@@ -81,12 +84,11 @@ func New(db *postgres.DB, c Config) *App {
 		Sessions:       web.NewSessionStore(postgres.NewSessionRows(db)),
 		Ping:           db.PingContext,
 		TrustProxy:     c.TrustProxy,
-		TrustedProxies: c.TrustedProxies,
 	}
 	if c.Web != nil {
 		c.Web(&webCfg)
 	}
-	return &App{DB: db, Services: s, Server: web.New(webCfg), config: c, jobs: registerJobs(db, s, c.Logger)}
+	return &App{DB: db, Services: s, Server: web.New(webCfg), config: c, jobs: registerJobs(db, s, guard, c.Logger)}
 }
 
 // Serve serves HTTP on ln, with the background work beside it, until ctx

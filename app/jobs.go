@@ -9,6 +9,8 @@ import (
 
 	"guildhall/internal/jobs"
 	"guildhall/internal/postgres"
+	"guildhall/internal/webhooks"
+	"guildhall/web/api"
 )
 
 // StartJobs works the durable job queue in this process until ctx ends or
@@ -22,8 +24,9 @@ func (a *App) StartJobs(ctx context.Context, poll time.Duration) (*jobs.Runner, 
 // registerJobs lists every worker and periodic job of the durable job queue,
 // once for `serve` and for the tests: add a worker here with
 // jobs.Register(reg, …) and a timer with reg.Every(…).
-func registerJobs(db *postgres.DB, s *postgres.Services, logger *slog.Logger) *jobs.Registry {
+func registerJobs(db *postgres.DB, s *postgres.Services, guard *webhooks.Guard, logger *slog.Logger) *jobs.Registry {
 	reg := jobs.NewRegistry()
+	jobs.Register(reg, &webhooks.Worker{Store: s.Webhooks, Render: api.EventBody, Client: guard.Client()})
 	jobs.Register(reg, &sessionSweeper{sessions: postgres.NewSessionRows(db), logger: logger})
 	reg.Every("delete_expired_sessions", 10*time.Minute, func() river.JobArgs { return sessionSweep{} })
 	return reg

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/netip"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -21,8 +20,6 @@ type config struct {
 	DatabaseURL string
 	DataDir     string
 	TrustProxy  bool
-	// TrustedProxies are the proxies in front (--trusted-proxies).
-	TrustedProxies []netip.Prefix
 }
 
 func envOr(name, def string) string {

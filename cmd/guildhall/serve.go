@@ -12,7 +12,6 @@ import (
 	"golang.org/x/time/rate"
 
 	"guildhall/app"
-	"guildhall/web"
 	"guildhall/web/api"
 )
 
@@ -22,10 +21,9 @@ func serve(ctx context.Context, args []string, logger *slog.Logger) error {
 	fs.StringVar(&c.Addr, "addr", envOr("GUILDHALL_ADDR", "127.0.0.1:8080"), "listen address")
 	fs.BoolVar(&c.TrustProxy, "trust-proxy", os.Getenv("GUILDHALL_TRUST_PROXY") == "true", "believe X-Forwarded-For/-Proto from a proxy in front")
 	apiRate := fs.Float64("api-rate-limit", envFloat("GUILDHALL_API_RATE_LIMIT", float64(api.DefaultRateLimit)), "API calls a second one token may make on average")
+	allowPrivate := fs.Bool("webhooks-allow-private", os.Getenv("GUILDHALL_WEBHOOKS_ALLOW_PRIVATE") == "true",
+		"let webhook endpoints be on loopback, private and link-local addresses")
 	apiBurst := fs.Int("api-burst", envInt("GUILDHALL_API_BURST", api.DefaultBurst), "API calls one token may make at once")
-	var proxies string
-	fs.StringVar(&proxies, "trusted-proxies", os.Getenv("GUILDHALL_TRUSTED_PROXIES"),
-		"comma-separated addresses or networks of every proxy in front; implies --trust-proxy")
 	dbFlags(fs, &c)
 	if err := parse(fs, args); err != nil {
 		return err
@@ -33,18 +31,13 @@ func serve(ctx context.Context, args []string, logger *slog.Logger) error {
 	if *apiRate <= 0 || *apiBurst < 1 {
 		return errors.New("serve: --api-rate-limit must be above 0 and --api-burst at least 1")
 	}
-	var err error
-	if c.TrustedProxies, err = web.ParseProxies(proxies); err != nil {
-		return fmt.Errorf("serve: --trusted-proxies: %w", err)
-	}
-	c.TrustProxy = c.TrustProxy || len(c.TrustedProxies) > 0
 	db, closeDB, err := openDatabase(ctx, c, logger)
 	if err != nil {
 		return err
 	}
 	defer closeDB()
 
-	a := app.New(db, app.Config{Logger: logger, TrustProxy: c.TrustProxy, TrustedProxies: c.TrustedProxies, API: func(ac *api.Config) {
+	a := app.New(db, app.Config{Logger: logger, TrustProxy: c.TrustProxy, WebhooksAllowPrivate: *allowPrivate, API: func(ac *api.Config) {
 		ac.RateLimit, ac.Burst = rate.Limit(*apiRate), *apiBurst
 	}})
 	if n, err := a.Services.Accounts.CountAccounts(ctx); err == nil && n == 0 {

@@ -48,6 +48,9 @@ type AuditRecord struct {
 	TargetName string
 	Before     any
 	After      any
+	// Subject, when set and the action raises an event (EventsOf), makes the
+	// same write record the event and enqueue its webhook deliveries.
+	Subject *EventSubject
 }
 
 // auditDetail is the part of before/after JSON that sentences use.

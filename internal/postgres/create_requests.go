@@ -212,8 +212,9 @@ func (s *CreateRequestService) ApproveCreateRequests(ctx context.Context, actor 
 		return decided, writeAudit(ctx, tx, guildhall.AuditRecord{
 			ActorID: actor.ID, ActorName: actorName(actor), Action: guildhall.ActionCreateRequestApproved,
 			TargetType: guildhall.TargetCreateRequest, TargetID: r.ID, TargetName: g.Name,
-			Before: map[string]any{"status": r.Status},
-			After:  map[string]any{"status": decided.Status, "groupId": g.ID, "slug": g.Slug, "subject": r.RequesterName},
+			Before:  map[string]any{"status": r.Status},
+			After:   map[string]any{"status": decided.Status, "groupId": g.ID, "slug": g.Slug, "subject": r.RequesterName},
+			Subject: &guildhall.EventSubject{CreateRequest: decided, Group: g},
 		})
 	})
 }
@@ -239,8 +240,9 @@ func (s *CreateRequestService) RejectCreateRequests(ctx context.Context, actor g
 		return decided, writeAudit(ctx, tx, guildhall.AuditRecord{
 			ActorID: actor.ID, ActorName: actorName(actor), Action: guildhall.ActionCreateRequestRejected,
 			TargetType: guildhall.TargetCreateRequest, TargetID: r.ID, TargetName: r.Name,
-			Before: map[string]any{"status": r.Status},
-			After:  map[string]any{"status": decided.Status, "reason": decided.RejectionReason, "subject": r.RequesterName},
+			Before:  map[string]any{"status": r.Status},
+			After:   map[string]any{"status": decided.Status, "reason": decided.RejectionReason, "subject": r.RequesterName},
+			Subject: &guildhall.EventSubject{CreateRequest: decided},
 		})
 	})
 }
@@ -272,6 +274,7 @@ func (s *CreateRequestService) CancelCreateRequest(ctx context.Context, actor gu
 			ActorID: actor.ID, ActorName: actorName(actor), Action: guildhall.ActionCreateRequestCanceled,
 			TargetType: guildhall.TargetCreateRequest, TargetID: r.ID, TargetName: r.Name,
 			Before: map[string]any{"status": r.Status}, After: map[string]any{"status": out.Status},
+			Subject: &guildhall.EventSubject{CreateRequest: out},
 		})
 	})
 	if err != nil {

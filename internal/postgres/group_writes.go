@@ -53,7 +53,8 @@ func (s *GroupService) CreateGroup(ctx context.Context, actor guildhall.Actor, i
 			return writeAudit(ctx, tx, guildhall.AuditRecord{
 				ActorID: actor.ID, ActorName: actorName(actor), Action: guildhall.ActionGroupCreated,
 				TargetType: guildhall.TargetGroup, TargetID: g.ID, TargetName: g.Name,
-				After: map[string]any{"name": g.Name, "privacy": g.Privacy, "slug": g.Slug, "ownerId": g.OwnerID},
+				After:   map[string]any{"name": g.Name, "privacy": g.Privacy, "slug": g.Slug, "ownerId": g.OwnerID},
+				Subject: &guildhall.EventSubject{Group: g},
 			})
 		}
 		r, err := insertCreateRequest(ctx, tx, actor.ID, in, settings)
@@ -64,7 +65,8 @@ func (s *GroupService) CreateGroup(ctx context.Context, actor guildhall.Actor, i
 		return writeAudit(ctx, tx, guildhall.AuditRecord{
 			ActorID: actor.ID, ActorName: actorName(actor), Action: guildhall.ActionCreateRequestSubmitted,
 			TargetType: guildhall.TargetCreateRequest, TargetID: r.ID, TargetName: r.Name,
-			After: map[string]any{"name": r.Name, "privacy": r.Privacy, "status": r.Status},
+			After:   map[string]any{"name": r.Name, "privacy": r.Privacy, "status": r.Status},
+			Subject: &guildhall.EventSubject{CreateRequest: r},
 		})
 	})
 	if err != nil {
@@ -194,6 +196,7 @@ func (s *GroupService) UpdateGroup(ctx context.Context, actor guildhall.Actor, i
 		err = writeAudit(ctx, tx, guildhall.AuditRecord{
 			ActorID: actor.ID, ActorName: actorName(actor), Action: guildhall.ActionGroupUpdated,
 			TargetType: guildhall.TargetGroup, TargetID: out.ID, TargetName: out.Name, Before: b, After: a,
+			Subject: &guildhall.EventSubject{Group: out, Changes: changesOf(b, a)},
 		})
 		if err != nil || out.Privacy == before.Privacy {
 			return err
@@ -290,7 +293,8 @@ func (s *GroupService) DeleteGroup(ctx context.Context, actor guildhall.Actor, i
 		return writeAudit(ctx, tx, guildhall.AuditRecord{
 			ActorID: actor.ID, ActorName: actorName(actor), Action: guildhall.ActionGroupDeleted,
 			TargetType: guildhall.TargetGroup, TargetID: g.ID, TargetName: g.Name,
-			Before: map[string]any{"name": g.Name, "privacy": g.Privacy, "slug": g.Slug},
+			Before:  map[string]any{"name": g.Name, "privacy": g.Privacy, "slug": g.Slug},
+			Subject: &guildhall.EventSubject{Group: g},
 		})
 	})
 	if err != nil {

@@ -103,12 +103,16 @@ func (s *LifecycleService) expire(ctx context.Context, days int, now time.Time) 
 		if err != nil {
 			return 0, fmt.Errorf("expire join requests: %w", err)
 		}
+		groups, err := groupsByID(ctx, tx, rows)
+		if err != nil {
+			return 0, err
+		}
 		for i := range rows {
 			r, err := rows[i].request()
 			if err != nil {
 				return 0, err
 			}
-			g := &guildhall.Group{ID: r.GroupID, Name: r.GroupName}
+			g := groups[r.GroupID]
 			err = writeAudit(ctx, tx, requestAudit(systemActor, guildhall.ActionJoinRequestRejected, g, r, guildhall.Pending, after))
 			if err != nil {
 				return 0, err
@@ -141,8 +145,9 @@ func (s *LifecycleService) expire(ctx context.Context, days int, now time.Time) 
 			err := writeAudit(ctx, tx, guildhall.AuditRecord{
 				ActorName: guildhall.SystemActorName, Action: guildhall.ActionCreateRequestRejected,
 				TargetType: guildhall.TargetCreateRequest, TargetID: c.ID, TargetName: c.Name,
-				Before: map[string]any{"status": guildhall.Pending},
-				After:  map[string]any{"status": c.Status, "reason": reason, "cause": "expired", "subject": c.RequesterName},
+				Before:  map[string]any{"status": guildhall.Pending},
+				After:   map[string]any{"status": c.Status, "reason": reason, "cause": "expired", "subject": c.RequesterName},
+				Subject: &guildhall.EventSubject{CreateRequest: c},
 			})
 			if err != nil {
 				return 0, err

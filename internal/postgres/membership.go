@@ -177,6 +177,7 @@ func memberAudit(actor guildhall.Actor, action string, g *guildhall.Group, subje
 		ActorID: actor.ID, ActorName: actorName(actor), Action: action,
 		TargetType: guildhall.TargetMember, TargetID: g.ID, TargetName: g.Name,
 		Before: before, After: after,
+		Subject: &guildhall.EventSubject{Member: subject, Group: g},
 	}
 }
 
@@ -191,5 +192,6 @@ func requestAudit(actor guildhall.Actor, action string, g *guildhall.Group, r *g
 		ActorID: actor.ID, ActorName: actorName(actor), Action: action,
 		TargetType: guildhall.TargetJoinRequest, TargetID: r.ID, TargetName: g.Name,
 		Before: map[string]any{"status": before}, After: after,
+		Subject: &guildhall.EventSubject{JoinRequest: r, Group: g},
 	}
 }

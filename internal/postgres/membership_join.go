@@ -58,7 +58,8 @@ func (s *MembershipService) Join(ctx context.Context, actor guildhall.Actor, gro
 			return writeAudit(ctx, tx, guildhall.AuditRecord{
 				ActorID: actor.ID, ActorName: actorName(actor), Action: guildhall.ActionJoinRequestSubmitted,
 				TargetType: guildhall.TargetJoinRequest, TargetID: out.Request.ID, TargetName: g.Name,
-				After: map[string]any{"status": out.Request.Status, "subject": out.Request.DisplayName, "answers": out.Request.Answers},
+				After:   map[string]any{"status": out.Request.Status, "subject": out.Request.DisplayName, "answers": out.Request.Answers},
+				Subject: &guildhall.EventSubject{JoinRequest: out.Request, Group: g},
 			})
 		}
 		return fmt.Errorf("join: unexpected mode %d", mode)

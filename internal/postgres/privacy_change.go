@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"guildhall/internal/guildhall"
 )
@@ -86,11 +87,16 @@ func onGroupDeleted(ctx context.Context, tx *sqlx.Tx, actor guildhall.Actor, g *
 
 // endPendingJoinRequests moves every pending join request of g to status in
 // one statement: the requests, the members an approval adds and one audit
-// row per request, set-based rather than a query per request. It returns
-// how many requests it ended. The caller holds the group lock and brings
-// members_count up to date.
+// row per request, set-based rather than a query per request; then the
+// requests' events, also in one statement. It returns how many requests it
+// ended. The caller holds the group lock and brings members_count up to
+// date.
 func endPendingJoinRequests(ctx context.Context, tx *sqlx.Tx, actor guildhall.Actor, g *guildhall.Group, status guildhall.Status, action, cause string) (int64, error) {
-	res, err := tx.ExecContext(ctx, `
+	var audited []struct {
+		AuditID   int64  `db:"id"`
+		RequestID string `db:"target_id"`
+	}
+	err := tx.SelectContext(ctx, &audited, `
 		WITH ended AS (
 			UPDATE join_requests
 			SET status = $2::text, decided_at = now(), decided_by = NULLIF($3, '')::uuid
@@ -105,10 +111,36 @@ func endPendingJoinRequests(ctx context.Context, tx *sqlx.Tx, actor guildhall.Ac
 		SELECT NULLIF($3, '')::uuid, $4, $5, $6, e.id::text, $7,
 			jsonb_build_object('status', 'PENDING'),
 			jsonb_build_object('status', $2::text, 'subject', a.display_name, 'cause', $8::text)
-		FROM ended e JOIN accounts a ON a.id = e.account_id`,
+		FROM ended e JOIN accounts a ON a.id = e.account_id
+		RETURNING id, target_id`,
 		g.ID, status, actor.ID, actorName(actor), action, guildhall.TargetJoinRequest, g.Name, cause)
 	if err != nil {
 		return 0, fmt.Errorf("end pending join requests: %w", err)
 	}
-	return res.RowsAffected()
+	if len(audited) == 0 {
+		return 0, nil
+	}
+	ids := make([]string, len(audited))
+	auditOf := make(map[string]int64, len(audited))
+	for i, a := range audited {
+		ids[i], auditOf[a.RequestID] = a.RequestID, a.AuditID
+	}
+	var rows []joinRequestRow
+	err = tx.SelectContext(ctx, &rows, `SELECT `+joinRequestColumns+` FROM join_requests r`+joinRequestFrom+`
+		WHERE r.id = ANY ($1) ORDER BY r.created_at, r.id`, pq.Array(ids))
+	if err != nil {
+		return 0, fmt.Errorf("read ended join requests: %w", err)
+	}
+	var evs []newEvent
+	for i := range rows {
+		r, err := rows[i].request()
+		if err != nil {
+			return 0, err
+		}
+		evs = append(evs, eventsOf(guildhall.AuditRecord{
+			ActorID: actor.ID, ActorName: actorName(actor), Action: action,
+			Subject: &guildhall.EventSubject{JoinRequest: r, Group: g},
+		}, auditOf[r.ID])...)
+	}
+	return int64(len(audited)), recordEvents(ctx, tx, evs)
 }

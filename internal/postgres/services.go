@@ -1,6 +1,9 @@
 package postgres
 
-import "guildhall/internal/guildhall"
+import (
+	"guildhall/internal/guildhall"
+	"guildhall/internal/webhooks"
+)
 
 // Services bundles every service over one database.
 type Services struct {
@@ -13,6 +16,7 @@ type Services struct {
 	Tokens         *TokenService
 	Notifications  *NotificationService
 	Lifecycle      *LifecycleService
+	Webhooks       *WebhookService
 }
 
 // NewServices builds every service over db.
@@ -27,5 +31,7 @@ func NewServices(db *DB, hasher *guildhall.PasswordHasher) *Services {
 		Tokens:         NewTokenService(db),
 		Notifications:  NewNotificationService(db),
 		Lifecycle:      NewLifecycleService(db),
+		// Endpoints must be public until the wiring allows otherwise.
+		Webhooks: NewWebhookService(db, &webhooks.Guard{}),
 	}
 }

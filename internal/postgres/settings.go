@@ -80,8 +80,9 @@ func (s *SettingsService) UpdateSettings(ctx context.Context, actor guildhall.Ac
 			err := writeAudit(ctx, tx, guildhall.AuditRecord{
 				ActorID: actor.ID, ActorName: actorName(actor), Action: guildhall.ActionPolicyChanged,
 				TargetType: guildhall.TargetSite, TargetID: "site", TargetName: "the site",
-				Before: map[string]any{"creationPolicy": old.CreationPolicy},
-				After:  map[string]any{"creationPolicy": out.CreationPolicy},
+				Before:  map[string]any{"creationPolicy": old.CreationPolicy},
+				After:   map[string]any{"creationPolicy": out.CreationPolicy},
+				Subject: &guildhall.EventSubject{Settings: &out},
 			})
 			if err != nil {
 				return err
@@ -92,6 +93,8 @@ func (s *SettingsService) UpdateSettings(ctx context.Context, actor guildhall.Ac
 				ActorID: actor.ID, ActorName: actorName(actor), Action: guildhall.ActionLifecycleChanged,
 				TargetType: guildhall.TargetSite, TargetID: "site", TargetName: "the site",
 				Before: lifecycleMap(old.RequestLifecycle), After: lifecycleMap(out.RequestLifecycle),
+				// One change of the settings is one event, told once.
+				Subject: subjectUnless(policyChanged, &guildhall.EventSubject{Settings: &out}),
 			})
 		}
 		return nil

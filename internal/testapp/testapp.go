@@ -49,12 +49,19 @@ func New(t testing.TB, opts ...Option) *App {
 // tiny password hashing and the logs kept, and serves it on a loopback port.
 func start(t testing.TB, configureAPI func(*api.Config), opts []Option) *App {
 	t.Helper()
-	db := postgres.Wrap(testdb.New(t))
+	return serveOn(t, postgres.Wrap(testdb.New(t)), configureAPI, opts)
+}
+
+// serveOn assembles and serves an instance over db. Webhook endpoints may
+// be private: the tests' receivers listen on 127.0.0.1.
+func serveOn(t testing.TB, db *postgres.DB, configureAPI func(*api.Config), opts []Option) *App {
+	t.Helper()
 	logs := &syncBuffer{}
 	a := app.New(db, app.Config{
-		Logger: slog.New(slog.NewJSONHandler(logs, nil)),
-		Hasher: guildhall.TestPasswordHasher(),
-		API:    configureAPI,
+		Logger:               slog.New(slog.NewJSONHandler(logs, nil)),
+		Hasher:               guildhall.TestPasswordHasher(),
+		API:                  configureAPI,
+		WebhooksAllowPrivate: true,
 		Web: func(c *web.Config) {
 			for _, o := range opts {
 				o(c)
@@ -66,15 +73,26 @@ func start(t testing.TB, configureAPI func(*api.Config), opts []Option) *App {
 	return &App{URL: ts.URL, DB: db, Services: a.Services, Server: a.Server, logs: logs, app: a}
 }
 
+// Another starts a second instance of Guildhall over the same database, as
+// a second `serve` process would be (its own server, services and queue).
+func (a *App) Another(t testing.TB) *App {
+	t.Helper()
+	return serveOn(t, a.DB, nil, nil)
+}
+
 // StartJobs works the app's job queue, as `serve` does, until the test
-// ends. Tests that need no background work leave it off.
-func (a *App) StartJobs(t testing.TB) {
+// ends or the returned stop is called (a shutdown: jobs not done stay
+// queued). Tests that need no background work leave it off.
+func (a *App) StartJobs(t testing.TB) (stop func()) {
 	t.Helper()
 	q, err := a.app.StartJobs(context.Background(), 50*time.Millisecond)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = q.Stop(context.Background()) })
+	var once sync.Once
+	stop = func() { once.Do(func() { _ = q.Stop(context.Background()) }) }
+	t.Cleanup(stop)
+	return stop
 }
 
 // WaitJobs waits until no job is due or running (at most a minute).

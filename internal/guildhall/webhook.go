@@ -1,0 +1,123 @@
+package guildhall
+
+import (
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Webhook is an endpoint that receives events: the site's (GroupID nil,
+// every event) or a group's (that group's events only).
+type Webhook struct {
+	ID         string   `db:"id"`
+	URL        string   `db:"url"`
+	EventTypes []string `db:"-"`
+	GroupID    *string  `db:"group_id"`
+	// GroupName and GroupSlug name a group's endpoint on the pages.
+	GroupName      string    `db:"group_name"`
+	GroupSlug      string    `db:"group_slug"`
+	Enabled        bool      `db:"enabled"`
+	DisabledReason string    `db:"disabled_reason"`
+	CreatedAt      time.Time `db:"created_at"`
+	// LastDelivery is the newest attempt, if any was made.
+	LastDelivery *Delivery `db:"-"`
+}
+
+// Subscribes reports whether the endpoint wants events of type t.
+func (w *Webhook) Subscribes(t string) bool {
+	return slices.Contains(w.EventTypes, AllEvents) || slices.Contains(w.EventTypes, t)
+}
+
+// NewWebhook is an endpoint to register. GroupID empty makes a site-wide
+// endpoint.
+type NewWebhook struct {
+	URL        string
+	EventTypes []string
+	GroupID    string
+}
+
+// WebhookUpdate changes the fields that are not nil.
+type WebhookUpdate struct {
+	URL        *string
+	EventTypes []string
+	Enabled    *bool
+}
+
+// Delivery is one attempt to deliver an event to an endpoint.
+type Delivery struct {
+	ID        string    `db:"id"`
+	WebhookID string    `db:"webhook_id"`
+	EventID   string    `db:"event_id"`
+	EventType string    `db:"event_type"`
+	Attempt   int       `db:"attempt"`
+	At        time.Time `db:"at"`
+	// StatusCode is nil when no answer came (refused, timed out).
+	StatusCode      *int          `db:"status_code"`
+	Duration        time.Duration `db:"-"`
+	ResponseExcerpt string        `db:"response_excerpt"`
+	Error           string        `db:"error"`
+	Succeeded       bool          `db:"succeeded"`
+	// WebhookURL names the endpoint where deliveries of several are listed.
+	WebhookURL string `db:"webhook_url"`
+}
+
+// ValidateWebhookURL checks an endpoint's URL (fields "url").
+func ValidateWebhookURL(v *Validator, rawURL string) {
+	v.Check(validWebhookURL(rawURL), "url", "Give an http:// or https:// URL with a host name, at most 2000 characters.")
+}
+
+// ValidateEventTypes checks a choice of event types (field "eventTypes").
+func ValidateEventTypes(v *Validator, types []string) {
+	if len(types) == 0 {
+		v.Add("eventTypes", "Choose all events or at least one event type.")
+	}
+	for _, t := range types {
+		if !ValidEventType(t) {
+			v.Add("eventTypes", "There is no event type "+t+".")
+			break
+		}
+	}
+}
+
+func validWebhookURL(raw string) bool {
+	if len(raw) > 2000 || strings.TrimSpace(raw) != raw {
+		return false
+	}
+	u, err := url.Parse(raw)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Hostname() != "" && u.User == nil
+}
+
+// NormalizeEventTypes keeps each type once, in the pages' order, and all
+// events alone when it is chosen.
+func NormalizeEventTypes(types []string) []string {
+	if slices.Contains(types, AllEvents) {
+		return []string{AllEvents}
+	}
+	var out []string
+	for _, t := range EventTypes {
+		if slices.Contains(types, t) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// CanManageSiteWebhooks: site admins (and elevated tokens) manage the
+// endpoints that receive every event.
+func CanManageSiteWebhooks(a Actor) bool { return a.IsSiteAdmin() }
+
+// CanManageGroupWebhooks: a group's admins and site admins manage the
+// endpoints that receive that group's events.
+func CanManageGroupWebhooks(a Actor, g *Group, role Role) bool {
+	return a.IsSiteAdmin() || role == RoleAdmin
+}
+
+// NotWebhookManager is the refusal of someone who may not manage g's
+// endpoints (g nil: the site's).
+func NotWebhookManager(g *Group) error {
+	if g == nil {
+		return Forbidden("Only site admins can manage the site's webhooks.")
+	}
+	return Forbidden("Only the admins of %s can manage its webhooks.", g.Name)
+}
