@@ -2,7 +2,10 @@ package api_test
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -192,4 +195,35 @@ func violationUnder(out map[string]any, field string) bool {
 		}
 	}
 	return false
+}
+
+// TestTamperedCursorIsRefused: cursors are unsigned base64 JSON; one whose
+// key was changed by hand is a 400 naming the cursor, never a database error.
+func TestTamperedCursorIsRefused(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, nil)
+	for i := range 3 {
+		w.group(w.root, "Group "+strconv.Itoa(i), guildhall.Public)
+	}
+	const id = "0907e20d-5899-4aa9-a16c-3109154e3b23"
+	for _, tc := range []struct{ sort, key string }{
+		{"createdDate", "abc"},
+		{"createdDate", "x' OR '1'='1"},
+		{"createdDate", "\u0000"},
+		{"lastActivityDate", "2026-13-45 99:00:00+00"},
+		{"membersCount", "99999999999999999999"},
+		{"membersCount", "1e3"},
+		{"name", "\u0000"},
+	} {
+		t.Run(tc.sort+" "+tc.key, func(t *testing.T) {
+			raw, _ := json.Marshal(map[string]any{"f": tc.sort, "d": false, "k": tc.key, "i": id})
+			cursor := "n." + base64.RawURLEncoding.EncodeToString(raw)
+			w.expectViolation(w.rootTok, "POST", "/groups/query", map[string]any{"query": map[string]any{
+				"sort":         []any{map[string]any{"fieldName": tc.sort}},
+				"cursorPaging": map[string]any{"limit": 1, "cursor": cursor}}}, "query.cursorPaging.cursor")
+		})
+	}
+	if logs := w.app.Logs(); strings.Contains(logs, `"level":"ERROR"`) {
+		t.Errorf("a tampered cursor was logged as an error:\n%s", logs)
+	}
 }
