@@ -20,6 +20,7 @@ func (s *Server) adminRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /admin/create-requests", s.createRequestsPage)
 	mux.HandleFunc("POST /admin/create-requests/decide", s.decideCreateRequests)
 	mux.HandleFunc("GET /admin/audit", s.auditPage)
+	mux.HandleFunc("GET /admin/audit/export", s.auditExport)
 	mux.HandleFunc("GET /me/requests", s.myRequestsPage)
 	mux.HandleFunc("POST /me/requests/create/{id}/cancel", s.cancelCreateRequest)
 }
@@ -117,8 +118,6 @@ func (s *Server) saveSiteSettings(w http.ResponseWriter, r *http.Request) {
 	s.redirect(w, r, "/admin/settings")
 }
 
-const adminPageSize = 50
-
 // createRequestRow is one of the viewer's own group creations.
 func createRequestRow(c guildhall.CreateRequest) templates.CreateRequestRow {
 	row := templates.CreateRequestRow{ID: c.ID, Name: c.Name, Privacy: c.Privacy.Label(),
@@ -189,25 +188,6 @@ func (s *Server) decideCreateRequests(w http.ResponseWriter, r *http.Request) {
 			return out, err
 		},
 	})
-}
-
-func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) {
-	if !s.siteAdminOnly(w, r) {
-		return
-	}
-	page := pageNumber(r)
-	offset := (page - 1) * adminPageSize
-	res, err := s.Audit.ListAudit(r.Context(), viewer(r), adminPageSize, offset)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	v := templates.AuditPage{Page: s.page(r, "Audit log", "admin")}
-	for _, e := range res.Items {
-		v.Rows = append(v.Rows, templates.AuditRow{When: templates.When(e.At), Sentence: e.Sentence(), Action: e.Action})
-	}
-	v.PrevURL, v.NextURL = pagerLinks("/admin/audit", page, len(res.Items), offset, res.Total)
-	s.render(w, r, http.StatusOK, templates.Audit(v))
 }
 
 func (s *Server) myRequestsPage(w http.ResponseWriter, r *http.Request) {

@@ -1,8 +1,10 @@
 package guildhall
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 )
 
 // Audit actions.
@@ -38,7 +40,8 @@ const (
 )
 
 // AuditRecord is one change to record; Before and After are marshalled to
-// JSON. Subject names the person a member or join-request action is about.
+// JSON (an AuditState, or a map with the same keys and more). Member and
+// join-request records name the person they are about in "subject".
 type AuditRecord struct {
 	ActorID    string
 	ActorName  string
@@ -53,92 +56,105 @@ type AuditRecord struct {
 	Subject *EventSubject
 }
 
-// auditDetail is the part of before/after JSON that sentences use.
-type auditDetail struct {
-	Subject string `json:"subject"`
-	Role    Role   `json:"role"`
-	Policy  string `json:"creationPolicy"`
-	Privacy string `json:"privacy"`
-	Name    string `json:"name"`
-	Reason  string `json:"reason"`
-	Cause   string `json:"cause"`
+// AuditEntry is one recorded change, as read back: who did what to which
+// target, when, and the state before and after.
+type AuditEntry struct {
+	ID         int64      `db:"id"`
+	At         time.Time  `db:"at"`
+	ActorID    *string    `db:"actor_id"`
+	ActorName  string     `db:"actor_name"`
+	Action     string     `db:"action"`
+	TargetType string     `db:"target_type"`
+	TargetID   string     `db:"target_id"`
+	TargetName string     `db:"target_name"`
+	Before     AuditState `db:"before"`
+	After      AuditState `db:"after"`
 }
 
-// Sentence renders the entry for people, e.g. "Ada Admin approved the
-// creation of Hiking Club".
-func (e AuditEntry) Sentence() string {
-	var before, after auditDetail
-	_ = json.Unmarshal(e.Before, &before)
-	_ = json.Unmarshal(e.After, &after)
-	who, what := e.ActorName, e.TargetName
-	subject := after.Subject
-	if subject == "" {
-		subject = before.Subject
-	}
-	reason := ""
-	if after.Reason != "" {
-		reason = fmt.Sprintf(" (reason: %s)", after.Reason)
-	}
-	cause := ""
-	if after.Cause != "" {
-		cause = " (" + after.Cause + ")"
-	}
-	switch e.Action {
-	case ActionPolicyChanged:
-		return fmt.Sprintf("%s changed who can create groups from %q to %q", who,
-			CreationPolicy(before.Policy).Label(), CreationPolicy(after.Policy).Label())
-	case ActionLifecycleChanged:
-		return fmt.Sprintf("%s changed when pending requests expire, remind and escalate", who)
-	case ActionGroupCreated:
-		return fmt.Sprintf("%s created %s", who, what)
-	case ActionGroupUpdated:
-		if before.Name != "" && after.Name != "" && before.Name != after.Name {
-			return fmt.Sprintf("%s renamed %s to %s", who, before.Name, after.Name)
-		}
-		return fmt.Sprintf("%s updated %s", who, what)
-	case ActionGroupPrivacyChanged:
-		return fmt.Sprintf("%s changed the privacy of %s from %s to %s", who, what,
-			Privacy(before.Privacy).Label(), Privacy(after.Privacy).Label())
-	case ActionGroupDeleted:
-		return fmt.Sprintf("%s deleted %s", who, what)
-	case ActionCreateRequestSubmitted:
-		return fmt.Sprintf("%s asked to create %s", who, what)
-	case ActionCreateRequestApproved:
-		return fmt.Sprintf("%s approved the creation of %s", who, what)
-	case ActionCreateRequestRejected:
-		return fmt.Sprintf("%s rejected the creation of %s%s", who, what, reason)
-	case ActionCreateRequestCanceled:
-		return fmt.Sprintf("%s canceled the request to create %s", who, what)
-	case ActionJoinRequestSubmitted:
-		return fmt.Sprintf("%s asked to join %s", who, what)
-	case ActionJoinRequestApproved:
-		return fmt.Sprintf("%s approved %s's request to join %s%s", who, subject, what, cause)
-	case ActionJoinRequestRejected:
-		return fmt.Sprintf("%s rejected %s's request to join %s%s%s", who, subject, what, reason, cause)
-	case ActionJoinRequestCanceled:
-		if subject != "" && subject != who {
-			return fmt.Sprintf("%s's request to join %s was canceled%s", subject, what, cause)
-		}
-		return fmt.Sprintf("%s canceled their request to join %s", who, what)
-	case ActionMemberJoined:
-		return fmt.Sprintf("%s joined %s", who, what)
-	case ActionMemberAdded:
-		return fmt.Sprintf("%s added %s to %s%s", who, subject, what, cause)
-	case ActionMemberRemoved:
-		return fmt.Sprintf("%s removed %s from %s", who, subject, what)
-	case ActionMemberLeft:
-		return fmt.Sprintf("%s left %s", who, what)
-	case ActionMemberRoleChanged:
-		return fmt.Sprintf("%s made %s %s of %s", who, subject, roleNoun(after.Role), what)
-	case ActionQuestionsChanged:
-		return fmt.Sprintf("%s changed the membership questions of %s", who, what)
-	}
-	return fmt.Sprintf("%s: %s on %s", who, e.Action, what)
+// AuditState is the recorded state on one side of a change: the fields
+// people read (a sentence is made of them), and Raw, everything recorded,
+// for those who want the whole of it.
+type AuditState struct {
+	// Subject is the person a member or join-request change is about.
+	Subject        string         `json:"subject"`
+	AccountID      string         `json:"accountId"`
+	Role           Role           `json:"role"`
+	Status         Status         `json:"status"`
+	Reason         string         `json:"reason"`
+	Cause          string         `json:"cause"`
+	CreationPolicy CreationPolicy `json:"creationPolicy"`
+	Privacy        Privacy        `json:"privacy"`
+	Name           string         `json:"name"`
+	Slug           string         `json:"slug"`
+	Elevated       bool           `json:"elevated"`
+	// Raw is the recorded JSON object; nil when nothing was recorded.
+	Raw json.RawMessage `json:"-"`
 }
 
-func roleNoun(r Role) string {
-	if r == RoleAdmin {
-		return "an admin"
+// Scan reads the JSON column; a value that is not the JSON object the log
+// writes is an error, never silently an empty state.
+func (s *AuditState) Scan(src any) error {
+	*s = AuditState{}
+	var b []byte
+	switch v := src.(type) {
+	case nil:
+		return nil
+	case []byte:
+		b = v
+	case string:
+		b = []byte(v)
+	default:
+		return fmt.Errorf("audit state: cannot scan %T", src)
 	}
-	return "a member"
+	if err := json.Unmarshal(b, s); err != nil {
+		return fmt.Errorf("audit state: %w", err)
+	}
+	s.Raw = append(json.RawMessage(nil), b...)
+	return nil
+}
+
+// AuditQuery selects audit entries, newest first. Empty fields do not
+// filter.
+type AuditQuery struct {
+	// Actor is an account id, or a display name (any case).
+	Actor string
+	// Group is a group's name as recorded (any case), or a group's slug or
+	// id, which stand for its name.
+	Group string
+	// Action is one audit action, e.g. ActionGroupCreated.
+	Action string
+	// From and To bound the time: From <= at < To.
+	From, To time.Time
+	// Cursor continues a listing from an AuditPage's Next (older entries)
+	// or Prev (newer ones).
+	Cursor string
+	// Limit is the page size (1..MaxPageSize; 0 for DefaultPageSize).
+	Limit int
+}
+
+// AuditPage is one page of the audit log. Next and Prev are cursors to the
+// older and newer pages, empty at either end.
+type AuditPage struct {
+	Items []AuditEntry
+	Next  string
+	Prev  string
+}
+
+// AuditService reads the audit log; only site admins may.
+type AuditService interface {
+	ListAudit(ctx context.Context, actor Actor, q AuditQuery) (*AuditPage, error)
+	// EachAudit calls fn with every entry q selects, newest first, as the
+	// rows arrive (q's Cursor and Limit are ignored): an export of any size
+	// in constant memory. An error from fn stops it.
+	EachAudit(ctx context.Context, actor Actor, q AuditQuery, fn func(AuditEntry) error) error
+}
+
+// AuditActions are the actions the log records, in the order a filter
+// offers them.
+var AuditActions = []string{
+	ActionGroupCreated, ActionGroupUpdated, ActionGroupPrivacyChanged, ActionGroupDeleted, ActionQuestionsChanged,
+	ActionCreateRequestSubmitted, ActionCreateRequestApproved, ActionCreateRequestRejected, ActionCreateRequestCanceled,
+	ActionJoinRequestSubmitted, ActionJoinRequestApproved, ActionJoinRequestRejected, ActionJoinRequestCanceled,
+	ActionMemberJoined, ActionMemberAdded, ActionMemberRemoved, ActionMemberLeft, ActionMemberRoleChanged,
+	ActionPolicyChanged, ActionLifecycleChanged, ActionTokenCreated, ActionTokenRevoked,
 }

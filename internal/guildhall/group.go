@@ -309,22 +309,3 @@ type CreateRequestService interface {
 	RejectCreateRequests(ctx context.Context, actor Actor, rejections []Rejection) ([]BulkResult[CreateRequest], error)
 	CancelCreateRequest(ctx context.Context, actor Actor, id string) (*CreateRequest, error)
 }
-
-// AuditEntry is one recorded change.
-type AuditEntry struct {
-	ID         int64     `db:"id"`
-	At         time.Time `db:"at"`
-	ActorID    *string   `db:"actor_id"`
-	ActorName  string    `db:"actor_name"`
-	Action     string    `db:"action"`
-	TargetType string    `db:"target_type"`
-	TargetID   string    `db:"target_id"`
-	TargetName string    `db:"target_name"`
-	Before     []byte    `db:"before"`
-	After      []byte    `db:"after"`
-}
-
-// AuditService reads the audit log.
-type AuditService interface {
-	ListAudit(ctx context.Context, actor Actor, limit, offset int) (*Page[AuditEntry], error)
-}

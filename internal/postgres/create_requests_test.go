@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"guildhall/internal/guildhall"
+	"guildhall/templates"
 )
 
 // requestFixture is a site on the default policy (members need approval)
@@ -318,7 +319,7 @@ func TestCreateRequestPermissions(t *testing.T) {
 			wantKind(t, err, guildhall.ErrForbidden)
 			_, err = f.s.CreateRequests.ListCreateRequests(f.ctx, a, guildhall.RequestQuery{})
 			wantKind(t, err, guildhall.ErrForbidden)
-			_, err = f.s.Audit.ListAudit(f.ctx, a, 20, 0)
+			_, err = f.s.Audit.ListAudit(f.ctx, a, guildhall.AuditQuery{})
 			wantKind(t, err, guildhall.ErrForbidden)
 			_, err = f.s.Settings.SetCreationPolicy(f.ctx, a, guildhall.AllMembers)
 			wantKind(t, err, guildhall.ErrForbidden)
@@ -463,12 +464,21 @@ func TestCreateRequestAudit(t *testing.T) {
 		t.Errorf("audit log:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 
-	page, err := f.s.Audit.ListAudit(f.ctx, f.admin, 4, 1)
+	// Keyset pages: past the newest entry, four older ones, and back.
+	newest, err := f.s.Audit.ListAudit(f.ctx, f.admin, guildhall.AuditQuery{Limit: 1})
+	if err != nil || len(newest.Items) != 1 || newest.Next == "" || newest.Prev != "" {
+		t.Fatalf("first page: %+v, %v", newest, err)
+	}
+	page, err := f.s.Audit.ListAudit(f.ctx, f.admin, guildhall.AuditQuery{Cursor: newest.Next, Limit: 4})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if page.Total != len(want) || len(page.Items) != 4 || page.Items[0].Sentence() != want[len(want)-2] {
-		t.Errorf("page at offset 1: total %d, %d items, first %q", page.Total, len(page.Items), page.Items[0].Sentence())
+	if len(page.Items) != 4 || templates.AuditSentence(page.Items[0]) != want[len(want)-2] || page.Prev == "" || page.Next == "" {
+		t.Errorf("second page: %d items, first %q, prev %q, next %q", len(page.Items), templates.AuditSentence(page.Items[0]), page.Prev, page.Next)
+	}
+	back, err := f.s.Audit.ListAudit(f.ctx, f.admin, guildhall.AuditQuery{Cursor: page.Prev, Limit: 4})
+	if err != nil || len(back.Items) != 1 || back.Items[0].ID != newest.Items[0].ID || back.Prev != "" {
+		t.Errorf("back to the newest: %+v, %v", back, err)
 	}
 	if page.Items[0].ActorID == nil || *page.Items[0].ActorID != f.otto.ID {
 		t.Errorf("actor of the cancel = %v, want Otto", page.Items[0].ActorID)

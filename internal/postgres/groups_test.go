@@ -14,6 +14,7 @@ import (
 
 	"guildhall/internal/guildhall"
 	"guildhall/internal/testdb"
+	"guildhall/templates"
 )
 
 // groupsFixture is a fresh database with the group services over it.
@@ -108,13 +109,13 @@ func (f *groupsFixture) query(actor guildhall.Actor, q guildhall.GroupQuery) *gu
 // auditSentences returns the audit log, oldest first, as people read it.
 func (f *groupsFixture) auditSentences() []string {
 	f.t.Helper()
-	page, err := f.s.Audit.ListAudit(f.ctx, elevated, guildhall.MaxPageSize, 0)
+	page, err := f.s.Audit.ListAudit(f.ctx, elevated, guildhall.AuditQuery{Limit: guildhall.MaxPageSize})
 	if err != nil {
 		f.t.Fatalf("list audit: %v", err)
 	}
 	var out []string
 	for _, e := range slices.Backward(page.Items) {
-		out = append(out, e.Sentence())
+		out = append(out, templates.AuditSentence(e))
 	}
 	return out
 }

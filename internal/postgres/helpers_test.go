@@ -12,6 +12,7 @@ import (
 
 	"guildhall/internal/guildhall"
 	"guildhall/internal/testdb"
+	"guildhall/templates"
 )
 
 // membershipFixture is a fresh database with the services over it. Its
@@ -192,7 +193,7 @@ func (f *membershipFixture) sentences(actions ...string) []string {
 	for _, e := range entries {
 		for _, a := range actions {
 			if e.Action == a {
-				out = append(out, e.Sentence())
+				out = append(out, templates.AuditSentence(e))
 			}
 		}
 	}
