@@ -233,7 +233,7 @@ func (s *NotificationService) MarkRead(ctx context.Context, actor guildhall.Acto
 	for i, id := range ids {
 		v.Check(isUUID(id), fmt.Sprintf("ids[%d]", i), "Must be a notification id.")
 	}
-	v.Check(len(ids) <= guildhall.MaxPageSize, "ids", "At most 100 at once.")
+	guildhall.CheckBulk(&v, "ids", len(ids))
 	if err := v.Err(); err != nil {
 		return 0, err
 	}

@@ -184,12 +184,20 @@ func pageParams(r *http.Request) (limit, offset int, err error) {
 	q := r.URL.Query()
 	if q.Has("limit") {
 		n, err := strconv.Atoi(q.Get("limit"))
-		v.Check(err == nil && n >= 1 && n <= guildhall.MaxPageSize, "limit", "Limit must be a whole number between 1 and 100.")
+		if err != nil {
+			v.Add("limit", "Limit must be a whole number between 1 and 100.")
+		} else {
+			guildhall.CheckLimit(&v, "limit", n) // given, so 0 is refused too
+		}
 		limit = n
 	}
 	if q.Has("offset") {
 		n, err := strconv.Atoi(q.Get("offset"))
-		v.Check(err == nil && n >= 0, "offset", "Offset must be a whole number, 0 or more.")
+		if err != nil {
+			v.Add("offset", "Offset must be a whole number, 0 or more.")
+		} else {
+			guildhall.CheckOffset(&v, "offset", n)
+		}
 		offset = n
 	}
 	if err := v.Err(); err != nil {

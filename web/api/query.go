@@ -97,7 +97,7 @@ func parseGroupQuery(body []byte) (*groupQuery, error) {
 		out.Limit = parseLimit(p.Limit, "query.paging.limit", &v)
 		if p.Offset != nil {
 			out.Offset = *p.Offset
-			v.Check(out.Offset >= 0, "query.paging.offset", "Offset must not be negative.")
+			guildhall.CheckOffset(&v, "query.paging.offset", out.Offset)
 		}
 	}
 	if err := v.Err(); err != nil {
@@ -115,7 +115,7 @@ func parseLimit(limit *int, field string, v *guildhall.Validator) int {
 	if limit == nil {
 		return 0
 	}
-	v.Check(*limit >= 1 && *limit <= guildhall.MaxPageSize, field, "Limit must be between 1 and 100.")
+	guildhall.CheckLimit(v, field, *limit)
 	return *limit
 }
 
@@ -332,7 +332,7 @@ func parseRequestQuery(filter statusFilter, sort []sortJSON, paging *pagingJSON)
 		q.Limit = parseLimit(paging.Limit, "query.paging.limit", &v)
 		if paging.Offset != nil {
 			q.Offset = *paging.Offset
-			v.Check(q.Offset >= 0, "query.paging.offset", "Offset must not be negative.")
+			guildhall.CheckOffset(&v, "query.paging.offset", q.Offset)
 		}
 	}
 	return q, v.Err()
