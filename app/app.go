@@ -66,6 +66,7 @@ func New(db *postgres.DB, c Config) *App {
 	apiCfg := api.Config{
 		Logger: c.Logger, Accounts: s.Accounts, Groups: s.Groups, Settings: s.Settings,
 		CreateRequests: s.CreateRequests, Membership: s.Membership, Tokens: s.Tokens, Notifications: s.Notifications,
+		Webhooks: s.Webhooks,
 	}
 	if c.API != nil {
 		c.API(&apiCfg)

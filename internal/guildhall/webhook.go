@@ -1,6 +1,7 @@
 package guildhall
 
 import (
+	"context"
 	"net/url"
 	"slices"
 	"strings"
@@ -101,6 +102,31 @@ func NormalizeEventTypes(types []string) []string {
 		}
 	}
 	return out
+}
+
+// WebhookScope chooses which endpoints a list holds.
+type WebhookScope struct {
+	// All lists every endpoint the actor manages; otherwise GroupID picks
+	// one group's endpoints, or the site's when empty.
+	All     bool
+	GroupID string
+}
+
+// WebhookService manages endpoints and their delivery logs.
+type WebhookService interface {
+	// CreateWebhook registers an endpoint and returns its secret, this once.
+	CreateWebhook(ctx context.Context, actor Actor, in NewWebhook) (*Webhook, string, error)
+	Webhook(ctx context.Context, actor Actor, id string) (*Webhook, error)
+	ListWebhooks(ctx context.Context, actor Actor, scope WebhookScope) ([]Webhook, error)
+	UpdateWebhook(ctx context.Context, actor Actor, id string, u WebhookUpdate) (*Webhook, error)
+	DeleteWebhook(ctx context.Context, actor Actor, id string) (*Webhook, error)
+	// Deliveries pages an endpoint's delivery log, newest first.
+	Deliveries(ctx context.Context, actor Actor, id string, limit, offset int) (*Page[Delivery], error)
+	Redeliver(ctx context.Context, actor Actor, webhookID, deliveryID string) error
+	SendTestEvent(ctx context.Context, actor Actor, webhookID string) error
+	// AuditDeliveries lists the deliveries of the events an audit entry
+	// raised (site admins).
+	AuditDeliveries(ctx context.Context, actor Actor, auditID int64) ([]Delivery, error)
 }
 
 // CanManageSiteWebhooks: site admins (and elevated tokens) manage the

@@ -219,7 +219,7 @@ func TestWebhookRules(t *testing.T) {
 	if _, err := f.s.Webhooks.DeleteWebhook(f.ctx, member, own.ID); !errors.Is(err, guildhall.ErrNotFound) {
 		t.Errorf("a member deletes the group's endpoint: %v, want not found", err)
 	}
-	list, err := f.s.Webhooks.ListWebhooks(f.ctx, owner, WebhookScope{All: true})
+	list, err := f.s.Webhooks.ListWebhooks(f.ctx, owner, guildhall.WebhookScope{All: true})
 	if err != nil || len(list) != 2 || list[0].ID != own.ID || *list[1].GroupID != g.ID {
 		t.Errorf("the owner lists %v (%v), want the group's two endpoints only", list, err)
 	}

@@ -184,17 +184,9 @@ func (s *WebhookService) Webhook(ctx context.Context, actor guildhall.Actor, id 
 	return out, err
 }
 
-// WebhookScope chooses which endpoints a list holds.
-type WebhookScope struct {
-	// All lists every endpoint the actor manages; otherwise GroupID picks
-	// one group's endpoints, or the site's when empty.
-	All     bool
-	GroupID string
-}
-
 // ListWebhooks lists endpoints in scope, oldest first. The site's endpoints
 // are for site admins, a group's for its admins.
-func (s *WebhookService) ListWebhooks(ctx context.Context, actor guildhall.Actor, scope WebhookScope) ([]guildhall.Webhook, error) {
+func (s *WebhookService) ListWebhooks(ctx context.Context, actor guildhall.Actor, scope guildhall.WebhookScope) ([]guildhall.Webhook, error) {
 	if actor.ID == "" && !actor.Elevated {
 		return nil, guildhall.Unauthenticated("Sign in to manage webhooks.")
 	}

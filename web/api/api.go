@@ -34,6 +34,7 @@ type Config struct {
 	Membership     guildhall.MembershipService
 	Tokens         guildhall.TokenService
 	Notifications  guildhall.NotificationService
+	Webhooks       guildhall.WebhookService
 	// RateLimit is how many calls a second one token may make on average,
 	// Burst how many it may make at once; zero values take the defaults.
 	RateLimit rate.Limit

@@ -2,6 +2,8 @@ package api
 
 import (
 	"encoding/json"
+	"reflect"
+	"slices"
 	"time"
 
 	"guildhall/internal/guildhall"
@@ -19,6 +21,13 @@ type eventActorJSON struct {
 type changeJSON struct {
 	From any `json:"from"`
 	To   any `json:"to"`
+}
+
+// jsonSchema: a changed field's values keep the field's own type.
+func (changeJSON) jsonSchema() map[string]any {
+	return map[string]any{"type": "object", "required": []string{"from", "to"}, "additionalProperties": false,
+		"properties": map[string]any{"from": map[string]any{"description": "The value before."},
+			"to": map[string]any{"description": "The value after."}}}
 }
 
 type webhookRefJSON struct {
@@ -45,6 +54,55 @@ type eventJSON struct {
 	Type      string        `json:"type"`
 	Timestamp time.Time     `json:"timestamp"`
 	Data      eventDataJSON `json:"data"`
+}
+
+// eventDescriptions say what each event's data holds.
+var eventDescriptions = map[string]string{
+	guildhall.EventGroupCreated:           "A group was created (directly, or by approving a create request: then createRequest too). data: group.",
+	guildhall.EventGroupUpdated:           "A group's fields changed; a privacy change is one too. data: group (as changed), changes (field: {from, to}).",
+	guildhall.EventGroupDeleted:           "A group was deleted (its pending join requests are canceled, each its own event). data: group (as it was).",
+	guildhall.EventCreateRequestSubmitted: "Someone asked to create a group. data: createRequest.",
+	guildhall.EventCreateRequestApproved:  "A site admin approved a create request. data: createRequest, group.",
+	guildhall.EventCreateRequestRejected:  "A create request was rejected (by a site admin, or expired: actor null). data: createRequest.",
+	guildhall.EventCreateRequestCanceled:  "The requester withdrew a create request. data: createRequest.",
+	guildhall.EventJoinRequestSubmitted:   "Someone asked to join a private group. data: joinRequest, group.",
+	guildhall.EventJoinRequestApproved:    "A join request was approved (by a decider, by adding the person, or by a change to public). data: joinRequest, group.",
+	guildhall.EventJoinRequestRejected:    "A join request was rejected (by a decider, by a change to secret, or expired: actor null). data: joinRequest, group.",
+	guildhall.EventJoinRequestCanceled:    "A join request was canceled (by the requester, or because the group was deleted). data: joinRequest, group.",
+	guildhall.EventMemberAdded:            "Someone became a member (joined a public group, or was added). data: member, group.",
+	guildhall.EventMemberRemoved:          "An admin removed a member. data: member, group.",
+	guildhall.EventMemberLeft:             "A member left. data: member, group.",
+	guildhall.EventMemberRoleChanged:      "A member was made ADMIN or MEMBER. data: member (with the new role), group.",
+	guildhall.EventSiteSettingsUpdated:    "A site admin changed the site settings. data: settings.",
+	guildhall.EventWebhookTest:            `"Send test event" on one endpoint; no subscription needed. data: webhook.`,
+}
+
+// eventWebhooks is the OpenAPI document's webhooks section: one POST per
+// event type, with its headers and body.
+func eventWebhooks(s *schemaSet) map[string]any {
+	body := s.of(reflect.TypeOf(eventJSON{}))
+	header := func(name, desc string) map[string]any {
+		return map[string]any{"name": name, "in": "header", "required": true, "description": desc, "schema": map[string]any{"type": "string"}}
+	}
+	params := []any{
+		header("webhook-id", "The event's id: the same on every retry, so receivers can drop repeats."),
+		header("webhook-timestamp", "When this attempt was sent, in Unix seconds."),
+		header("webhook-signature", "v1, and the base64 HMAC-SHA256 of \"{webhook-id}.{webhook-timestamp}.{body}\" keyed with the "+
+			"secret's bytes (the secret is whsec_ and their base64)."),
+	}
+	out := map[string]any{}
+	for _, t := range append(slices.Clone(guildhall.EventTypes), guildhall.EventWebhookTest) {
+		out[t] = map[string]any{"post": map[string]any{
+			"operationId": "event." + t, "summary": eventDescriptions[t], "tags": []string{"Events"},
+			"parameters": params,
+			"requestBody": map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{
+				"schema": map[string]any{"allOf": []any{body, map[string]any{"properties": map[string]any{
+					"type": map[string]any{"const": t}}}}}}}},
+			"responses": map[string]any{"2XX": map[string]any{"description": "Received. Anything else, or no answer within 15 s, " +
+				"is retried with exponential backoff for about a day; an endpoint failing for a day is disabled."}},
+		}}
+	}
+	return out
 }
 
 // EventBody renders an event as a webhook delivery's JSON body. The same

@@ -80,6 +80,7 @@ func buildOpenAPI(routes []route) []byte {
 		"servers":  []any{map[string]any{"url": BasePath}},
 		"security": []any{map[string]any{"bearerAuth": []any{}}},
 		"paths":    paths,
+		"webhooks": eventWebhooks(s),
 		"components": map[string]any{
 			"schemas":   s.defs,
 			"responses": errResponses,
