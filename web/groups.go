@@ -55,10 +55,12 @@ var directorySorts = map[string]guildhall.Sort{
 	"activity": {Field: guildhall.FieldLastActivityDate, Desc: true},
 }
 
-// The directory pages by offset, bounded: 20 a page, at most 500 pages
-// (10,000 groups deep, about 12 ms at the deepest in the benchmarks); past
-// that, search, filter or sort narrows the list. The API's cursor paging
-// reaches any depth.
+// The directory shows 20 a page, at most 500 pages (10,000 groups deep);
+// past that, search, filter or sort narrows the list. Its Next and
+// Previous links carry a cursor (after=, before=) besides the page number,
+// so a page reached by them costs what the first page costs, however deep;
+// a page number alone (typed, or a cursor that no longer fits) pages by
+// offset. The API's cursor paging reaches any depth.
 const (
 	directoryPageSize = 20
 	directoryMaxPage  = 500
@@ -74,7 +76,12 @@ func (s *Server) groupsPage(w http.ResponseWriter, r *http.Request) {
 	}
 	page, _ := strconv.Atoi(qs.Get("page"))
 	page = min(max(page, 1), directoryMaxPage)
-	q := guildhall.GroupQuery{Sort: sort, Limit: directoryPageSize, Offset: (page - 1) * directoryPageSize}
+	q := guildhall.GroupQuery{Sort: sort, Limit: directoryPageSize, Offset: (page - 1) * directoryPageSize, CountTotal: true}
+	if after := qs.Get("after"); after != "" && page > 1 {
+		q.Cursor = after
+	} else if before := qs.Get("before"); before != "" && page > 1 {
+		q.Cursor, q.Backward = before, true
+	}
 	if search != "" {
 		q.Conditions = append(q.Conditions, guildhall.NameContains(search))
 	}
@@ -84,6 +91,12 @@ func (s *Server) groupsPage(w http.ResponseWriter, r *http.Request) {
 		privacy = ""
 	}
 	res, err := s.Groups.QueryGroups(r.Context(), a, q)
+	if errors.Is(err, guildhall.ErrInvalid) && q.Cursor != "" {
+		// A cursor from another sort, or tampered with: the page number
+		// still says where to go.
+		q.Cursor, q.Backward = "", false
+		res, err = s.Groups.QueryGroups(r.Context(), a, q)
+	}
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -101,7 +114,7 @@ func (s *Server) groupsPage(w http.ResponseWriter, r *http.Request) {
 	if len(v.Groups) > 0 {
 		v.From, v.To = q.Offset+1, q.Offset+len(v.Groups)
 	}
-	link := func(p int) string {
+	link := func(p int, cursorKey, cursor string) string {
 		u := url.Values{}
 		if search != "" {
 			u.Set("q", search)
@@ -114,6 +127,9 @@ func (s *Server) groupsPage(w http.ResponseWriter, r *http.Request) {
 		}
 		if p > 1 {
 			u.Set("page", strconv.Itoa(p))
+			if cursor != "" {
+				u.Set(cursorKey, cursor)
+			}
 		}
 		if len(u) == 0 {
 			return "/groups"
@@ -121,10 +137,10 @@ func (s *Server) groupsPage(w http.ResponseWriter, r *http.Request) {
 		return "/groups?" + u.Encode()
 	}
 	if page > 1 {
-		v.PrevURL = link(page - 1)
+		v.PrevURL = link(page-1, "before", res.Prev)
 	}
 	if q.Offset+len(res.Items) < res.Total && page < directoryMaxPage {
-		v.NextURL = link(page + 1)
+		v.NextURL = link(page+1, "after", res.Next)
 	}
 	s.render(w, r, http.StatusOK, templates.Groups(v))
 }

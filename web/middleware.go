@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"crypto/rand"
-	"errors"
 	"log/slog"
 	"net"
 	"net/http"
@@ -19,6 +18,8 @@ type ctxKey int
 const (
 	ctxRequest ctxKey = iota
 	ctxActor
+	ctxSession // *loadedSession
+	ctxNav     // guildhall.NavCounts of the signed-in actor
 )
 
 // requestInfo travels in the context so the access log learns what inner
@@ -152,22 +153,12 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		sess, err := s.Sessions.Get(r, sessionName)
+		// One round trip: the session, its account and the navigation's
+		// counts.
+		r, err := s.Sessions.signedIn(r)
 		if err != nil {
 			s.fail(w, r, err)
 			return
-		}
-		if id, _ := sess.Values[keyAccountID].(string); id != "" {
-			// An account gone since sign-in leaves a visitor; a database
-			// that cannot say is a failure, never a sign-out.
-			acct, err := s.Accounts.AccountByID(r.Context(), id)
-			switch {
-			case err == nil:
-				r = r.WithContext(context.WithValue(r.Context(), ctxActor, guildhall.ActorFor(acct)))
-			case !errors.Is(err, guildhall.ErrNotFound):
-				s.fail(w, r, err)
-				return
-			}
 		}
 		if _, ok := actorFrom(r); !ok && !publicPath(r.URL.Path) {
 			s.toLogin(w, r)

@@ -86,17 +86,33 @@ func (s *Server) notFoundPage(w http.ResponseWriter, r *http.Request) {
 func (s *Server) page(r *http.Request, title, active string) templates.Page {
 	p := s.frame(r, title, active)
 	if a, ok := actorFrom(r); ok {
-		p.Nav.InboxCount = s.inboxCount(r, a)
+		if nav, ok := loadedNav(r); ok {
+			p.Nav.InboxCount = nav.Inbox
+		} else {
+			p.Nav.InboxCount = s.inboxCount(r, a)
+		}
 	}
 	return p
+}
+
+// loadedNav returns the navigation's counts that authenticate read with the
+// session, when they still hold: a GET changes nothing, while a POST that
+// renders a page (a form shown again) may have changed them since.
+func loadedNav(r *http.Request) (guildhall.NavCounts, bool) {
+	nav, ok := r.Context().Value(ctxNav).(guildhall.NavCounts)
+	return nav, ok && (r.Method == http.MethodGet || r.Method == http.MethodHead)
 }
 
 // frame is page without the inbox count, for a page that knows it already.
 func (s *Server) frame(r *http.Request, title, active string) templates.Page {
 	p := templates.Page{Title: title, Flash: s.flash(r)}
 	if a, ok := actorFrom(r); ok {
-		p.Nav = templates.Nav{Signed: true, DisplayName: a.DisplayName, SiteAdmin: a.SiteAdmin, Active: active,
-			UnreadCount: s.unreadCount(r, a)}
+		p.Nav = templates.Nav{Signed: true, DisplayName: a.DisplayName, SiteAdmin: a.SiteAdmin, Active: active}
+		if nav, ok := loadedNav(r); ok {
+			p.Nav.UnreadCount = nav.Unread
+		} else {
+			p.Nav.UnreadCount = s.unreadCount(r, a)
+		}
 	}
 	return p
 }

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/gorilla/sessions"
+
+	"guildhall/internal/guildhall"
 )
 
 const (
@@ -23,6 +25,9 @@ const (
 // (postgres.SessionRows).
 type SessionRows interface {
 	Load(ctx context.Context, tokenHash []byte) (accountID string, data []byte, err error)
+	// LoadSignedIn is Load with the session's account (nil when none) and
+	// the navigation's counts, in one round trip.
+	LoadSignedIn(ctx context.Context, tokenHash []byte) (data []byte, acct *guildhall.Account, nav guildhall.NavCounts, err error)
 	Save(ctx context.Context, tokenHash []byte, accountID string, data []byte, expiresAt time.Time) error
 	Delete(ctx context.Context, tokenHash []byte) error
 	DeleteExpired(ctx context.Context) (int64, error)
@@ -55,9 +60,14 @@ func (s *SessionStore) New(r *http.Request, name string) (*sessions.Session, err
 	if err != nil || c.Value == "" {
 		return sess, nil
 	}
-	_, data, err := s.rows.Load(r.Context(), hashToken(c.Value))
-	if err != nil || data == nil {
+	var data []byte
+	if pre, ok := r.Context().Value(ctxSession).(*loadedSession); ok && pre.token == c.Value {
+		data = pre.data // authenticate read it already
+	} else if _, data, err = s.rows.Load(r.Context(), hashToken(c.Value)); err != nil {
 		return sess, err
+	}
+	if data == nil {
+		return sess, nil
 	}
 	if len(data) > 0 {
 		if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&sess.Values); err != nil {
@@ -67,6 +77,34 @@ func (s *SessionStore) New(r *http.Request, name string) (*sessions.Session, err
 	sess.ID = c.Value
 	sess.IsNew = false
 	return sess, nil
+}
+
+// loadedSession is the session row authenticate read, for New to decode
+// without reading it again.
+type loadedSession struct {
+	token string
+	data  []byte
+}
+
+// signIn reads the session of the request's cookie with its account and
+// the navigation's counts in one round trip (SessionRows.LoadSignedIn),
+// and returns the request carrying what it read: the session row for New,
+// the actor and the counts for the pages.
+func (s *SessionStore) signedIn(r *http.Request) (*http.Request, error) {
+	c, err := r.Cookie(sessionName)
+	if err != nil || c.Value == "" {
+		return r, nil
+	}
+	data, acct, nav, err := s.rows.LoadSignedIn(r.Context(), hashToken(c.Value))
+	if err != nil {
+		return r, err
+	}
+	ctx := context.WithValue(r.Context(), ctxSession, &loadedSession{token: c.Value, data: data})
+	if acct != nil {
+		ctx = context.WithValue(ctx, ctxActor, guildhall.ActorFor(acct))
+		ctx = context.WithValue(ctx, ctxNav, nav)
+	}
+	return r.WithContext(ctx), nil
 }
 
 // Save stores the session and sets its cookie; a negative MaxAge deletes it.

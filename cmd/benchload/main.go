@@ -222,6 +222,9 @@ func measure(ctx context.Context, admin *sqlx.DB, dbURL func(string) string, o o
 	if err != nil {
 		return nil, err
 	}
+	if fx.deep, err = deepPage(ctx, &http.Client{}, in.base, in.member.cookie, 400); err != nil {
+		return nil, err
+	}
 	ydb, err := sql.Open("postgres", dbURL(name))
 	if err != nil {
 		return nil, err

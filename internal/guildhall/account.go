@@ -26,6 +26,12 @@ type Account struct {
 	CreatedAt     time.Time `db:"created_at"`
 }
 
+// NavCounts are the numbers the navigation shows on every signed-in page:
+// join requests waiting for the viewer's decision, unread notifications.
+type NavCounts struct {
+	Inbox, Unread int
+}
+
 // Actor is whoever performs an action: a signed-in account, possibly acting
 // with an elevated API token that skips permission checks.
 type Actor struct {

@@ -137,6 +137,10 @@ type GroupQuery struct {
 	Offset     int
 	Cursor     string
 	Backward   bool
+	// CountTotal asks cursor paging for the total too, as offset paging
+	// always reports it (the dashboard shows it on every page); Offset is
+	// then where the page starts, for showing "21–40 of N".
+	CountTotal bool
 }
 
 // Validate checks fields, operators, value types and paging, naming what is

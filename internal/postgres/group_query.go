@@ -161,20 +161,27 @@ func (s *GroupService) QueryGroups(ctx context.Context, actor guildhall.Actor, q
 		paging += " OFFSET " + rowsArgs.add(q.Offset)
 	}
 	var rows []groupRow
-	err = s.db.SelectContext(ctx, &rows, `SELECT `+sortExpr+`::text AS sort_key, `+groupViewColumns+groupViewJoins+`
+	err = s.db.selectPrepared(ctx, &rows, `SELECT `+sortExpr+`::text AS sort_key, `+groupViewColumns+groupViewJoins+`
 		WHERE `+filter+keyset+`
 		ORDER BY `+sortExpr+` `+dir+`, g.id `+dir+paging, rowsArgs...)
 	if err != nil {
 		return nil, fmt.Errorf("query groups: %w", err)
 	}
 
-	// Offset paging reports the total. A page that is not full, and not
-	// past the end, is the last one: the total is known without counting.
-	if cursor == nil {
-		if len(rows) < q.Limit && (len(rows) > 0 || q.Offset == 0) {
+	// Offset paging reports the total, and cursor paging when asked. A
+	// page that is not full, and not past the end, is the last one: the
+	// total is known without counting.
+	if cursor == nil || q.CountTotal {
+		if cursor == nil && len(rows) < q.Limit && (len(rows) > 0 || q.Offset == 0) {
 			page.Total = q.Offset + len(rows)
+		} else if privacies, ok := privacyOnly(q.Conditions); ok {
+			// The directory's total: from the kept counts, not a count
+			// that grows with the whole table.
+			if page.Total, err = visibleGroupsTotal(ctx, s.db, actor, privacies); err != nil {
+				return nil, err
+			}
 		} else {
-			err := s.db.GetContext(ctx, &page.Total, `
+			err := s.db.getPrepared(ctx, &page.Total, `
 				SELECT count(*) FROM groups g
 				LEFT JOIN group_members m ON m.group_id = g.id AND m.account_id = $1::uuid
 				WHERE `+filter, args...)
@@ -213,4 +220,18 @@ func (s *GroupService) QueryGroups(ctx context.Context, actor guildhall.Actor, q
 		}
 	}
 	return page, nil
+}
+
+// privacyOnly reports whether conds filter by nothing but one privacy (the
+// directory's filter), and which: the kept counts answer those totals.
+func privacyOnly(conds []guildhall.Condition) ([]guildhall.Privacy, bool) {
+	switch {
+	case len(conds) == 0:
+		return nil, true
+	case len(conds) == 1 && conds[0].Field == guildhall.FieldPrivacy && conds[0].Op == guildhall.OpEq:
+		if p, ok := conds[0].Value.(guildhall.Privacy); ok && p.Valid() {
+			return []guildhall.Privacy{p}, true
+		}
+	}
+	return nil, false
 }

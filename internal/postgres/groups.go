@@ -67,7 +67,7 @@ func nullIfEmpty(s string) any {
 // stays the last word. Unknown and hidden are the same not found.
 func (s *GroupService) getView(ctx context.Context, actor guildhall.Actor, where string, arg any) (*guildhall.GroupView, error) {
 	var v guildhall.GroupView
-	err := s.db.GetContext(ctx, &v, groupViewFrom+where, append(viewerArgs(actor), arg)...)
+	err := s.db.getPrepared(ctx, &v, groupViewFrom+where, append(viewerArgs(actor), arg)...)
 	if errors.Is(err, sql.ErrNoRows) || err == nil && !guildhall.CanSeeGroup(actor, &v.Group, v.ViewerRole) {
 		return nil, groupNotFound()
 	}

@@ -29,10 +29,10 @@ func (s *MembershipService) ListMembers(ctx context.Context, actor guildhall.Act
 		return nil, err
 	}
 	page := &guildhall.Page[guildhall.Member]{Items: []guildhall.Member{}, Offset: offset, Limit: limit}
-	if err := s.db.GetContext(ctx, &page.Total, `SELECT count(*) FROM group_members WHERE group_id = $1`, g.ID); err != nil {
-		return nil, fmt.Errorf("count members: %w", err)
-	}
-	err = s.db.SelectContext(ctx, &page.Items, `
+	// members_count is kept with every change of the members, under the
+	// group lock: the total without counting.
+	page.Total = g.MembersCount
+	err = s.db.selectPrepared(ctx, &page.Items, `
 		SELECT `+memberColumns+`
 		FROM group_members m JOIN accounts a ON a.id = m.account_id
 		WHERE m.group_id = $1

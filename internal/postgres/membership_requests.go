@@ -2,11 +2,7 @@ package postgres
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
-
-	"github.com/jmoiron/sqlx"
 
 	"guildhall/internal/guildhall"
 )
@@ -31,7 +27,16 @@ func (s *MembershipService) ListJoinRequests(ctx context.Context, actor guildhal
 		own = actor.ID
 	}
 	args := []any{g.ID, nullIfEmpty(string(q.Status)), own}
-	return s.pageJoinRequests(ctx, filter, requestOrder(q), args, q.Limit, q.Offset)
+	// The queue of pending requests is counted already.
+	var total *int
+	if own == nil && q.Status == guildhall.Pending {
+		n, err := pendingCount(ctx, s.db, g.ID)
+		if err != nil {
+			return nil, err
+		}
+		total = &n
+	}
+	return s.pageJoinRequestsFrom(ctx, `join_requests r`+joinRequestFrom, filter, requestOrder(q), args, q.Limit, q.Offset, total)
 }
 
 // MyJoinRequests pages the actor's own requests across groups, newest
@@ -84,37 +89,34 @@ func (s *MembershipService) Inbox(ctx context.Context, actor guildhall.Actor, li
 	if err != nil {
 		return nil, err
 	}
-	from, where, args := inboxQuery(actor, true)
-	return s.pageJoinRequestsFrom(ctx, from, where, `r.created_at, r.id`, args, limit, offset)
-}
-
-// InboxCount counts what Inbox lists.
-func (s *MembershipService) InboxCount(ctx context.Context, actor guildhall.Actor) (int, error) {
-	from, where, args := inboxQuery(actor, false)
-	var n int
-	if err := s.db.GetContext(ctx, &n, `SELECT count(*) FROM `+from+` WHERE `+where, args...); err != nil {
-		return 0, fmt.Errorf("count inbox: %w", err)
+	total, err := s.InboxCount(ctx, actor)
+	if err != nil {
+		return nil, err
 	}
-	return n, nil
+	from, where, args := inboxQuery(actor, true)
+	return s.pageJoinRequestsFrom(ctx, from, where, `r.created_at, r.id`, args, limit, offset, &total)
 }
 
 // pageJoinRequests counts and reads one page of the join requests that
 // filter selects, in order; filter and order are constants of the callers,
 // never input.
 func (s *MembershipService) pageJoinRequests(ctx context.Context, filter, order string, args []any, limit, offset int) (*guildhall.Page[guildhall.JoinRequest], error) {
-	return s.pageJoinRequestsFrom(ctx, `join_requests r`+joinRequestFrom, filter, order, args, limit, offset)
+	return s.pageJoinRequestsFrom(ctx, `join_requests r`+joinRequestFrom, filter, order, args, limit, offset, nil)
 }
 
-// pageJoinRequestsFrom is pageJoinRequests over another FROM (constant too).
-func (s *MembershipService) pageJoinRequestsFrom(ctx context.Context, from, filter, order string, args []any, limit, offset int) (*guildhall.Page[guildhall.JoinRequest], error) {
+// pageJoinRequestsFrom is pageJoinRequests over another FROM (constant
+// too); total, when known from the kept counts, saves counting.
+func (s *MembershipService) pageJoinRequestsFrom(ctx context.Context, from, filter, order string, args []any, limit, offset int, total *int) (*guildhall.Page[guildhall.JoinRequest], error) {
 	page := &guildhall.Page[guildhall.JoinRequest]{Offset: offset, Limit: limit}
-	err := s.db.GetContext(ctx, &page.Total, `SELECT count(*) FROM `+from+` WHERE `+filter, args...)
-	if err != nil {
+	if total != nil {
+		page.Total = *total
+	} else if err := s.db.getPrepared(ctx, &page.Total, `SELECT count(*) FROM `+from+` WHERE `+filter, args...); err != nil {
 		return nil, fmt.Errorf("count join requests: %w", err)
 	}
+	var err error
 	n := len(args)
 	var rows []joinRequestRow
-	err = s.db.SelectContext(ctx, &rows, fmt.Sprintf(`
+	err = s.db.selectPrepared(ctx, &rows, fmt.Sprintf(`
 		SELECT `+joinRequestColumns+`
 		FROM `+from+`
 		WHERE `+filter+`
@@ -127,116 +129,4 @@ func (s *MembershipService) pageJoinRequestsFrom(ctx context.Context, from, filt
 		return nil, err
 	}
 	return page, nil
-}
-
-// ApproveJoinRequests approves the pending request of each of accountIDs:
-// each requester becomes a member in the same transaction as the decision.
-// Each request is decided in its own transaction, so one that cannot be
-// (not found, already decided) leaves the others decided.
-func (s *MembershipService) ApproveJoinRequests(ctx context.Context, actor guildhall.Actor, groupID string, accountIDs []string) ([]guildhall.BulkResult[guildhall.JoinRequest], error) {
-	if err := checkBulk("memberIds", len(accountIDs)); err != nil {
-		return nil, err
-	}
-	return s.decideEach(ctx, actor, groupID, accountIDs, func(tx *sqlx.Tx, g *guildhall.Group, r *guildhall.JoinRequest, _ int) (*guildhall.JoinRequest, error) {
-		decided, err := finishJoinRequest(ctx, tx, actor, r.ID, guildhall.Approved, "")
-		if err != nil {
-			return nil, err
-		}
-		if _, err := insertMember(ctx, tx, g, r.AccountID, guildhall.RoleMember); err != nil {
-			return nil, err
-		}
-		if err := notifyJoinDecision(ctx, tx, g, decided); err != nil {
-			return nil, err
-		}
-		return decided, writeAudit(ctx, tx, requestAudit(actor, guildhall.ActionJoinRequestApproved, g, decided, r.Status, nil))
-	})
-}
-
-// RejectJoinRequests rejects the pending request of each requester, with a
-// reason the requester sees.
-func (s *MembershipService) RejectJoinRequests(ctx context.Context, actor guildhall.Actor, groupID string, rejections []guildhall.MemberRejection) ([]guildhall.BulkResult[guildhall.JoinRequest], error) {
-	ids, reasons, err := splitRejections(rejections, func(rj guildhall.MemberRejection) (string, string) { return rj.AccountID, rj.Reason })
-	if err != nil {
-		return nil, err
-	}
-	return s.decideEach(ctx, actor, groupID, ids, func(tx *sqlx.Tx, g *guildhall.Group, r *guildhall.JoinRequest, i int) (*guildhall.JoinRequest, error) {
-		decided, err := finishJoinRequest(ctx, tx, actor, r.ID, guildhall.Rejected, reasons[i])
-		if err != nil {
-			return nil, err
-		}
-		if err := notifyJoinDecision(ctx, tx, g, decided); err != nil {
-			return nil, err
-		}
-		return decided, writeAudit(ctx, tx, requestAudit(actor, guildhall.ActionJoinRequestRejected, g, decided, r.Status,
-			map[string]any{"reason": decided.RejectionReason}))
-	})
-}
-
-// decideEach decides the request of each requester of the group, as
-// guildhall.CanDecideJoinRequests allows (eachOnGroup): the group row locked
-// first, then the request row. A request that is no longer pending is left
-// as it is and its item says so.
-func (s *MembershipService) decideEach(ctx context.Context, actor guildhall.Actor, groupID string, accountIDs []string,
-	decide func(tx *sqlx.Tx, g *guildhall.Group, r *guildhall.JoinRequest, i int) (*guildhall.JoinRequest, error),
-) ([]guildhall.BulkResult[guildhall.JoinRequest], error) {
-	deciders := groupRule{guildhall.CanDecideJoinRequests, guildhall.NotDecider}
-	return eachOnGroup(ctx, s.db, actor, groupID, accountIDs, deciders, func(tx *sqlx.Tx, g *guildhall.Group, i int, res *guildhall.BulkResult[guildhall.JoinRequest]) error {
-		r, err := lockJoinRequest(ctx, tx, g, accountIDs[i])
-		if err != nil {
-			return err
-		}
-		res.Item = r
-		if err := guildhall.StillPending(r.Status); err != nil {
-			return err
-		}
-		decided, err := decide(tx, g, r, i)
-		if err != nil {
-			return err
-		}
-		res.Item = decided
-		return nil
-	})
-}
-
-// lockJoinRequest locks the request of accountID to join g: the pending one
-// if there is one, else the latest, so that a decision on a request decided
-// meanwhile is told so rather than not found.
-func lockJoinRequest(ctx context.Context, tx *sqlx.Tx, g *guildhall.Group, accountID string) (*guildhall.JoinRequest, error) {
-	none := guildhall.NotFound("There is no request from this person to join %s.", g.Name)
-	if !isUUID(accountID) {
-		return nil, none
-	}
-	var row joinRequestRow
-	err := tx.GetContext(ctx, &row, `
-		SELECT `+joinRequestColumns+`
-		FROM join_requests r`+joinRequestFrom+`
-		WHERE r.group_id = $1 AND r.account_id = $2
-		ORDER BY r.status = 'PENDING' DESC, r.created_at DESC, r.id DESC
-		LIMIT 1
-		FOR UPDATE OF r`, g.ID, accountID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, none
-	}
-	if err != nil {
-		return nil, fmt.Errorf("lock join request: %w", err)
-	}
-	return row.request()
-}
-
-// finishJoinRequest moves the locked pending request id to status.
-func finishJoinRequest(ctx context.Context, tx *sqlx.Tx, actor guildhall.Actor, id string, status guildhall.Status, reason string) (*guildhall.JoinRequest, error) {
-	var row joinRequestRow
-	err := tx.GetContext(ctx, &row, `
-		WITH r AS (
-			UPDATE join_requests
-			SET status = $2, rejection_reason = $3, decided_at = now(), decided_by = $4
-			WHERE id = $1
-			RETURNING *
-		)
-		SELECT `+joinRequestColumns+` FROM r`+joinRequestFrom,
-		id, status, reason, nullIfEmpty(actor.ID))
-	if err != nil {
-		return nil, fmt.Errorf("decide join request: %w", err)
-	}
-	return row.request()
 }

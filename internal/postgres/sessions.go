@@ -4,7 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 	"time"
+
+	"guildhall/internal/guildhall"
 )
 
 // SessionRows keeps browser sessions, keyed by the sha256 of their token.
@@ -32,6 +35,53 @@ func (s *SessionRows) Load(ctx context.Context, tokenHash []byte) (accountID str
 		row.Data = []byte{}
 	}
 	return row.AccountID.String, row.Data, nil
+}
+
+// LoadSignedIn reads the live session for tokenHash with everything a
+// signed-in page needs before it starts, in one round trip: the session's
+// data, its account (nil when none is signed in) and the navigation's
+// counts (the inbox badge from the kept counts, the unread notifications
+// from their counter). data is nil when there is no live session.
+func (s *SessionRows) LoadSignedIn(ctx context.Context, tokenHash []byte) (data []byte, acct *guildhall.Account, nav guildhall.NavCounts, err error) {
+	var row struct {
+		Data        []byte         `db:"data"`
+		ID          sql.NullString `db:"id"`
+		Email       sql.NullString `db:"email"`
+		DisplayName sql.NullString `db:"display_name"`
+		SiteAdmin   sql.NullBool   `db:"site_admin"`
+		Public      sql.NullBool   `db:"public_profile"`
+		CreatedAt   sql.NullTime   `db:"created_at"`
+		Inbox       int            `db:"inbox"`
+		Unread      int            `db:"unread"`
+	}
+	// $1 and $2 of inboxCountSQL are the account and whether it is a site
+	// admin: the lateral join hands them over from the account row.
+	err = s.db.getPrepared(ctx, &row, `
+		SELECT s.data, a.id, a.email, a.display_name, a.site_admin, a.public_profile, a.created_at,
+			COALESCE(n.inbox, 0) AS inbox, COALESCE(n.unread, 0) AS unread
+		FROM sessions s
+		LEFT JOIN accounts a ON a.id = s.account_id
+		LEFT JOIN LATERAL (
+			SELECT (`+strings.NewReplacer("$1::uuid", "a.id", "$2::boolean", "a.site_admin").Replace(inboxCountSQL)+`) AS inbox,
+				(SELECT unread FROM notification_counts WHERE account_id = a.id) AS unread
+			WHERE a.id IS NOT NULL
+		) n ON true
+		WHERE s.token_hash = $1 AND s.expires_at > now()`, tokenHash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil, nav, nil
+	}
+	if err != nil {
+		return nil, nil, nav, err
+	}
+	if row.Data == nil {
+		row.Data = []byte{}
+	}
+	if row.ID.Valid {
+		acct = &guildhall.Account{ID: row.ID.String, Email: row.Email.String, DisplayName: row.DisplayName.String,
+			SiteAdmin: row.SiteAdmin.Bool, PublicProfile: row.Public.Bool, CreatedAt: row.CreatedAt.Time}
+		nav = guildhall.NavCounts{Inbox: row.Inbox, Unread: row.Unread}
+	}
+	return row.Data, acct, nav, nil
 }
 
 // Save inserts or replaces the session for tokenHash.

@@ -1,0 +1,83 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+
+	"guildhall/internal/guildhall"
+)
+
+// The counts a page shows on every view are read from what migration 00010
+// keeps, not counted: group_pending_counts (pending join requests per
+// group) and group_privacy_counts (live groups per privacy), both kept by
+// triggers in the transaction of every change. Reading them costs what the
+// viewer's own groups hold, whatever the site holds.
+
+// inboxCountSQL is the number of pending join requests in the live groups
+// that the account $1 may decide (guildhall.CanDecideJoinRequests in SQL,
+// as inboxQuery lists them), for a site admin when $2 is true: the inbox's
+// total and the navigation's badge. A site admin decides every group's.
+const inboxCountSQL = `CASE WHEN $2::boolean THEN (
+		SELECT COALESCE(sum(c.pending), 0)::int FROM group_pending_counts c JOIN groups g ON g.id = c.group_id
+		WHERE c.pending <> 0 AND g.deleted_at IS NULL)
+	ELSE (
+		SELECT COALESCE(sum(c.pending), 0)::int FROM group_members m
+		JOIN groups g ON g.id = m.group_id
+		JOIN group_pending_counts c ON c.group_id = m.group_id
+		WHERE m.account_id = $1::uuid AND g.deleted_at IS NULL AND (m.role = 'ADMIN' OR g.members_can_approve))
+	END`
+
+// InboxCount counts what Inbox lists, from the kept counts.
+func (s *MembershipService) InboxCount(ctx context.Context, actor guildhall.Actor) (int, error) {
+	if actor.ID == "" && !actor.IsSiteAdmin() {
+		return 0, nil
+	}
+	var n int
+	if err := s.db.getPrepared(ctx, &n, `SELECT `+inboxCountSQL, nullIfEmpty(actor.ID), actor.IsSiteAdmin()); err != nil {
+		return 0, fmt.Errorf("count inbox: %w", err)
+	}
+	return n, nil
+}
+
+// pendingCount is the number of pending join requests of group id.
+func pendingCount(ctx context.Context, db *DB, groupID string) (int, error) {
+	var n int
+	err := db.getPrepared(ctx, &n, `
+		SELECT COALESCE((SELECT pending FROM group_pending_counts WHERE group_id = $1), 0)`, groupID)
+	if err != nil {
+		return 0, fmt.Errorf("count pending join requests: %w", err)
+	}
+	return n, nil
+}
+
+// visibleGroupsTotal is how many live groups actor may see, of the given
+// privacies (all when empty), from the kept counts: public and private
+// groups by their counts; secret ones by the count for a site admin, and
+// otherwise by the actor's own memberships, which is what groupVisible
+// lets through.
+func visibleGroupsTotal(ctx context.Context, db *DB, actor guildhall.Actor, privacies []guildhall.Privacy) (int, error) {
+	want := func(p guildhall.Privacy) bool {
+		if len(privacies) == 0 {
+			return true
+		}
+		for _, x := range privacies {
+			if x == p {
+				return true
+			}
+		}
+		return false
+	}
+	var n int
+	err := db.getPrepared(ctx, &n, `
+		SELECT (SELECT COALESCE(sum(live), 0) FROM group_privacy_counts
+				WHERE (privacy = 'PUBLIC' AND $3) OR (privacy = 'PRIVATE' AND $4) OR (privacy = 'SECRET' AND $5 AND $2::boolean))
+			+ CASE WHEN $5 AND NOT $2::boolean THEN (
+				SELECT count(*) FROM group_members m JOIN groups g ON g.id = m.group_id
+				WHERE m.account_id = $1::uuid AND g.privacy = 'SECRET' AND g.deleted_at IS NULL)
+			ELSE 0 END`,
+		nullIfEmpty(actor.ID), actor.IsSiteAdmin(), want(guildhall.Public), want(guildhall.Private), want(guildhall.Secret))
+	if err != nil {
+		return 0, fmt.Errorf("count groups: %w", err)
+	}
+	return n, nil
+}

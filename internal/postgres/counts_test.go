@@ -1,0 +1,167 @@
+package postgres
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"testing"
+	"time"
+
+	"guildhall/internal/guildhall"
+)
+
+// TestKeptCountsStayExact races joins, leaves, cancellations, bulk
+// decisions, privacy changes, creations and deletions, then checks every
+// count that is kept rather than counted (pending requests per group, live
+// groups per privacy, members per group) against a fresh count(*), and the
+// numbers a person reads (the inbox badge, the directory's total) against
+// counting what they stand for.
+func TestKeptCountsStayExact(t *testing.T) {
+	t.Parallel()
+	f := newMembershipFixture(t)
+	f.db.SetMaxOpenConns(16)
+	site := f.person("Sam Siteadmin", siteAdminAccount)
+	ada := f.person("Ada Admin")
+	groups := []*guildhall.Group{
+		f.group("Alpha", guildhall.Private, guildhall.GroupSettings{}, ada),
+		f.group("Beta", guildhall.Private, guildhall.GroupSettings{MembersCanApprove: true}, ada),
+		f.group("Gamma", guildhall.Public, guildhall.GroupSettings{}, ada),
+		f.group("Delta", guildhall.Secret, guildhall.GroupSettings{}, ada),
+	}
+	var people []guildhall.Actor
+	for i := range 24 {
+		p := f.person(fmt.Sprintf("Person %d", i))
+		people = append(people, p)
+		if i%3 == 0 {
+			f.pending(groups[i%2], p, epoch.Add(-time.Duration(i)*time.Second))
+		}
+	}
+	f.member(groups[1], people[1], guildhall.RoleMember) // may approve in Beta
+
+	var mu sync.Mutex
+	var failures []string
+	check := func(what string, err error) {
+		if err != nil && !isDomainError(err) {
+			mu.Lock()
+			failures = append(failures, fmt.Sprintf("%s: %v", what, err))
+			mu.Unlock()
+		}
+	}
+	const rounds = 25
+	var workers []func()
+	for w := range 6 {
+		workers = append(workers, func() {
+			rnd := rand.New(rand.NewPCG(uint64(w), 1))
+			for range rounds {
+				p := people[rnd.IntN(len(people))]
+				g := groups[rnd.IntN(3)]
+				switch rnd.IntN(3) {
+				case 0:
+					_, err := f.ms.Join(f.ctx, p, g.ID, nil)
+					check("join", err)
+				case 1:
+					check("leave", f.ms.Leave(f.ctx, p, g.ID))
+				default:
+					_, err := f.ms.CancelJoinRequest(f.ctx, p, g.ID)
+					check("cancel", err)
+				}
+			}
+		})
+	}
+	for w, decider := range []guildhall.Actor{ada, people[1], site} {
+		workers = append(workers, func() {
+			rnd := rand.New(rand.NewPCG(uint64(100+w), 2))
+			for range rounds {
+				g := groups[rnd.IntN(2)]
+				var ids []string
+				var rejections []guildhall.MemberRejection
+				for _, p := range people {
+					if rnd.IntN(3) == 0 {
+						ids = append(ids, p.ID)
+						rejections = append(rejections, guildhall.MemberRejection{AccountID: p.ID, Reason: "Full."})
+					}
+				}
+				if rnd.IntN(2) == 0 {
+					_, err := f.ms.ApproveJoinRequests(f.ctx, decider, g.ID, ids)
+					check("approve", err)
+				} else {
+					_, err := f.ms.RejectJoinRequests(f.ctx, decider, g.ID, rejections)
+					check("reject", err)
+				}
+			}
+		})
+	}
+	workers = append(workers, func() {
+		privacies := []guildhall.Privacy{guildhall.Public, guildhall.Private, guildhall.Secret, guildhall.Private}
+		for i := range rounds {
+			p := privacies[i%len(privacies)]
+			_, err := f.s.Groups.UpdateGroup(f.ctx, ada, groups[i%2].ID, guildhall.GroupUpdate{Privacy: &p})
+			check("privacy change", err)
+		}
+	}, func() {
+		for i := range rounds / 2 {
+			c, err := f.s.Groups.CreateGroup(f.ctx, site, guildhall.GroupInput{
+				Name: fmt.Sprintf("Pop-up %d", i), Privacy: []guildhall.Privacy{guildhall.Public, guildhall.Private, guildhall.Secret}[i%3]}, "")
+			check("create", err)
+			if err == nil && c.Group != nil && i%2 == 0 {
+				_, err = f.s.Groups.DeleteGroup(f.ctx, site, c.Group.ID)
+				check("delete", err)
+			}
+		}
+	})
+	startTogether(workers...)
+	for _, msg := range failures {
+		t.Error(msg)
+	}
+	if n := f.count(`SELECT count(*) FROM join_requests WHERE status IN ('APPROVED', 'REJECTED')`); n == 0 {
+		t.Fatal("the race decided no request: it tested nothing")
+	}
+
+	drift := []struct{ name, query string }{
+		{"pending requests per group", `
+			SELECT g.name || ': kept ' || COALESCE(c.pending, 0) || ', counted ' || x.n
+			FROM groups g LEFT JOIN group_pending_counts c ON c.group_id = g.id,
+				LATERAL (SELECT count(*) AS n FROM join_requests r WHERE r.group_id = g.id AND r.status = 'PENDING') x
+			WHERE COALESCE(c.pending, 0) <> x.n`},
+		{"live groups per privacy", `
+			SELECT c.privacy || ': kept ' || c.live || ', counted ' || x.n
+			FROM group_privacy_counts c,
+				LATERAL (SELECT count(*) AS n FROM groups g WHERE g.privacy = c.privacy AND g.deleted_at IS NULL) x
+			WHERE c.live <> x.n`},
+		{"members per group", `
+			SELECT g.name || ': kept ' || g.members_count || ', counted ' || x.n
+			FROM groups g, LATERAL (SELECT count(*) AS n FROM group_members m WHERE m.group_id = g.id) x
+			WHERE g.members_count <> x.n`},
+	}
+	for _, d := range drift {
+		var rows []string
+		if err := f.db.SelectContext(f.ctx, &rows, d.query); err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rows {
+			t.Errorf("%s drifted: %s", d.name, r)
+		}
+	}
+
+	for _, a := range append([]guildhall.Actor{site, ada}, people...) {
+		badge, err := f.ms.InboxCount(f.ctx, a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		from, where, args := inboxQuery(a, false)
+		if counted := f.count(`SELECT count(*) FROM `+from+` WHERE `+where, args...); badge != counted {
+			t.Errorf("%s's inbox badge says %d, %d wait", a.DisplayName, badge, counted)
+		}
+		page, err := f.s.Groups.QueryGroups(f.ctx, a, guildhall.GroupQuery{
+			Sort: guildhall.Sort{Field: guildhall.FieldCreatedDate, Desc: true}, Limit: 1, Offset: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		counted := f.count(`SELECT count(*) FROM groups g
+			LEFT JOIN group_members m ON m.group_id = g.id AND m.account_id = $1::uuid
+			WHERE `+groupVisible, viewerArgs(a)...)
+		if page.Total != counted {
+			t.Errorf("%s's directory says %d groups, %d are visible", a.DisplayName, page.Total, counted)
+		}
+	}
+}

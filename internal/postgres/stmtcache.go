@@ -1,0 +1,72 @@
+package postgres
+
+import (
+	"context"
+	"sync"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// stmtCache holds the prepared statements of the hot reads (the session
+// and navigation, a group by slug, a directory page, a queue page), keyed
+// by their SQL text. database/sql prepares a statement on each connection
+// that runs it, once, so these are parsed once per connection rather than
+// per call; and lib/pq, which sends a query with arguments as a prepare and
+// then an execute, needs one round trip instead of two. It holds no data, so
+// nothing in it can go stale when another instance changes the database.
+type stmtCache struct {
+	mu sync.Mutex
+	m  map[string]*sqlx.Stmt
+}
+
+// maxCachedStmts bounds the cache: the directory's SQL varies only with the
+// sort and the filters given, but the API's query language can combine more;
+// past the bound, a query simply runs unprepared.
+const maxCachedStmts = 256
+
+// prepared returns the statement for query, preparing it on first use;
+// nil when the cache is full.
+func (db *DB) prepared(ctx context.Context, query string) (*sqlx.Stmt, error) {
+	c := db.stmts
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if st, ok := c.m[query]; ok {
+		return st, nil
+	}
+	if len(c.m) >= maxCachedStmts {
+		return nil, nil
+	}
+	st, err := db.PreparexContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if c.m == nil {
+		c.m = map[string]*sqlx.Stmt{}
+	}
+	c.m[query] = st
+	return st, nil
+}
+
+// getPrepared is GetContext through the statement cache.
+func (db *DB) getPrepared(ctx context.Context, dest any, query string, args ...any) error {
+	st, err := db.prepared(ctx, query)
+	if err != nil {
+		return err
+	}
+	if st == nil {
+		return db.GetContext(ctx, dest, query, args...)
+	}
+	return st.GetContext(ctx, dest, args...)
+}
+
+// selectPrepared is SelectContext through the statement cache.
+func (db *DB) selectPrepared(ctx context.Context, dest any, query string, args ...any) error {
+	st, err := db.prepared(ctx, query)
+	if err != nil {
+		return err
+	}
+	if st == nil {
+		return db.SelectContext(ctx, dest, query, args...)
+	}
+	return st.SelectContext(ctx, dest, args...)
+}
