@@ -17,6 +17,10 @@ CREATE TABLE group_pending_counts (
 INSERT INTO group_pending_counts (group_id, pending)
 SELECT group_id, count(*) FROM join_requests WHERE status = 'PENDING' GROUP BY group_id;
 
+-- A group's queue, oldest first: the inbox merges the first page of each
+-- queue its viewer decides, reading each in order.
+CREATE INDEX join_requests_group_pending_idx ON join_requests (group_id, created_at, id) WHERE status = 'PENDING';
+
 -- Live groups per privacy: the directory's total without counting groups.
 CREATE TABLE group_privacy_counts (
     privacy text PRIMARY KEY CHECK (privacy IN ('PUBLIC', 'PRIVATE', 'SECRET')),
@@ -121,5 +125,6 @@ DROP TRIGGER join_requests_pending_delete ON join_requests;
 DROP TRIGGER join_requests_pending_update ON join_requests;
 DROP TRIGGER join_requests_pending_insert ON join_requests;
 DROP FUNCTION keep_group_pending_counts();
+DROP INDEX join_requests_group_pending_idx;
 DROP TABLE group_privacy_counts;
 DROP TABLE group_pending_counts;

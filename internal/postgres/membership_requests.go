@@ -93,8 +93,25 @@ func (s *MembershipService) Inbox(ctx context.Context, actor guildhall.Actor, li
 	if err != nil {
 		return nil, err
 	}
-	from, where, args := inboxQuery(actor, true)
-	return s.pageJoinRequestsFrom(ctx, from, where, `r.created_at, r.id`, args, limit, offset, &total)
+	if actor.IsSiteAdmin() {
+		// Every pending request, in the order of join_requests_pending_idx.
+		from, where, args := inboxQuery(actor, true)
+		return s.pageJoinRequestsFrom(ctx, from, where, `r.created_at, r.id`, args, limit, offset, &total)
+	}
+	// The oldest offset+limit of each group the actor decides, read in
+	// order from the group's index, then merged: a page costs what it
+	// shows, however long the queues behind it.
+	const from = `(
+			SELECT m.group_id FROM group_members m JOIN groups dg ON dg.id = m.group_id
+			WHERE m.account_id = $1 AND dg.deleted_at IS NULL AND (m.role = 'ADMIN' OR dg.members_can_approve)
+		) d
+		CROSS JOIN LATERAL (
+			SELECT * FROM join_requests q
+			WHERE q.group_id = d.group_id AND q.status = 'PENDING'
+			ORDER BY q.created_at, q.id
+			LIMIT $2
+		) r` + joinRequestFrom
+	return s.pageJoinRequestsFrom(ctx, from, `true`, `r.created_at, r.id`, []any{actor.ID, offset + limit}, limit, offset, &total)
 }
 
 // pageJoinRequests counts and reads one page of the join requests that
