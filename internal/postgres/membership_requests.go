@@ -40,8 +40,10 @@ func (s *MembershipService) ListJoinRequests(ctx context.Context, actor guildhal
 }
 
 // MyJoinRequests pages the actor's own requests across groups, newest
-// first. A request to a group the actor can no longer see (deleted, or
-// turned secret) is left out, like the group itself.
+// first, whatever happened to the groups since: a request to a group the
+// actor can no longer see (turned secret, deleted) keeps its row, under the
+// name the group had when it left the actor's sight and without its slug,
+// so the row neither disappears nor reveals what the group is now.
 func (s *MembershipService) MyJoinRequests(ctx context.Context, actor guildhall.Actor, q guildhall.RequestQuery) (*guildhall.Page[guildhall.JoinRequest], error) {
 	if actor.ID == "" {
 		return nil, guildhall.Unauthenticated("Sign in to see your requests.")
@@ -49,14 +51,49 @@ func (s *MembershipService) MyJoinRequests(ctx context.Context, actor guildhall.
 	if err := q.Validate(""); err != nil {
 		return nil, err
 	}
-	// The visibility test is guildhall.CanSeeGroup in SQL, as in groupVisible.
-	const filter = `r.account_id = $1 AND ($2::text IS NULL OR r.status = $2)
-		AND g.deleted_at IS NULL
-		AND ($3::boolean OR g.privacy <> 'SECRET'
-			OR EXISTS (SELECT 1 FROM group_members m WHERE m.group_id = g.id AND m.account_id = $1))`
+	const filter = `r.account_id = $1 AND ($2::text IS NULL OR r.status = $2)`
 	args := []any{actor.ID, nullIfEmpty(string(q.Status)), actor.IsSiteAdmin()}
-	return s.pageJoinRequests(ctx, filter, requestOrder(q), args, q.Limit, q.Offset)
+	page := &guildhall.Page[guildhall.JoinRequest]{Offset: q.Offset, Limit: q.Limit}
+	if err := s.db.GetContext(ctx, &page.Total, `SELECT count(*) FROM join_requests r WHERE `+filter, args[:2]...); err != nil {
+		return nil, fmt.Errorf("count my join requests: %w", err)
+	}
+	// The visibility test is guildhall.CanSeeGroup in SQL, as in groupVisible.
+	var rows []struct {
+		joinRequestRow
+		Visible   bool    `db:"visible"`
+		KnownName *string `db:"known_group_name"`
+	}
+	err := s.db.SelectContext(ctx, &rows, `
+		SELECT `+joinRequestColumns+`, r.known_group_name,
+			g.deleted_at IS NULL AND ($3::boolean OR g.privacy <> 'SECRET'
+				OR EXISTS (SELECT 1 FROM group_members m WHERE m.group_id = g.id AND m.account_id = $1)) AS visible
+		FROM join_requests r`+joinRequestFrom+`
+		WHERE `+filter+`
+		ORDER BY `+requestOrder(q)+`
+		LIMIT $4 OFFSET $5`, append(args, q.Limit, q.Offset)...)
+	if err != nil {
+		return nil, fmt.Errorf("list my join requests: %w", err)
+	}
+	page.Items = make([]guildhall.JoinRequest, 0, len(rows))
+	for i := range rows {
+		r, err := rows[i].request()
+		if err != nil {
+			return nil, err
+		}
+		if !rows[i].Visible {
+			r.GroupName, r.GroupSlug = hiddenGroupName, ""
+			if rows[i].KnownName != nil {
+				r.GroupName = *rows[i].KnownName
+			}
+		}
+		page.Items = append(page.Items, *r)
+	}
+	return page, nil
 }
+
+// hiddenGroupName stands for the name of a group that left a requester's
+// sight before its name was kept (requests older than the name's column).
+const hiddenGroupName = "A group you can no longer see"
 
 // inboxQuery is the FROM and WHERE of the pending requests of every live
 // group the actor may decide: guildhall.CanDecideJoinRequests in SQL, so

@@ -693,35 +693,57 @@ func TestPrivacyChangeEffects(t *testing.T) {
 		})
 	}
 
-	t.Run("a request to a group turned secret is out of its requester's sight", func(t *testing.T) {
+	t.Run("a request to a group turned secret keeps its row, under the name its requester knew", func(t *testing.T) {
 		g := f.group("Hidden Club", guildhall.Private, guildhall.DefaultGroupSettings(), ada)
 		rita := f.person("Rita Requester")
 		_, err := f.ms.Join(f.ctx, rita, g.ID, nil)
 		expectKind(t, err, nil)
-		secret := guildhall.Secret
-		_, err = f.s.Groups.UpdateGroup(f.ctx, ada, g.ID, guildhall.GroupUpdate{Privacy: &secret})
+		// Renamed in the same change, and again once secret: neither name
+		// was ever Rita's to see.
+		secret, renamed, again := guildhall.Secret, "Inner Circle", "Innermost Circle"
+		_, err = f.s.Groups.UpdateGroup(f.ctx, ada, g.ID, guildhall.GroupUpdate{Privacy: &secret, Name: &renamed})
+		expectKind(t, err, nil)
+		_, err = f.s.Groups.UpdateGroup(f.ctx, ada, g.ID, guildhall.GroupUpdate{Name: &again})
 		expectKind(t, err, nil)
 		mine, err := f.ms.MyJoinRequests(f.ctx, rita, guildhall.RequestQuery{})
 		expectKind(t, err, nil)
-		if mine.Total != 0 || len(mine.Items) != 0 {
-			t.Errorf("my requests = %+v, want none", mine.Items)
+		if mine.Total != 1 || len(mine.Items) != 1 {
+			t.Fatalf("my requests = %+v, want the one request", mine.Items)
+		}
+		r := mine.Items[0]
+		if r.Status != guildhall.Rejected || r.RejectionReason != "The group is now secret and takes no requests." ||
+			r.GroupName != "Hidden Club" || r.GroupSlug != "" {
+			t.Errorf("request = %s %q under %q, slug %q; want Rejected, why, under Hidden Club, no slug",
+				r.Status, r.RejectionReason, r.GroupName, r.GroupSlug)
+		}
+		// Its admin still sees the group as it is now.
+		mine, err = f.ms.MyJoinRequests(f.ctx, ada, guildhall.RequestQuery{})
+		expectKind(t, err, nil)
+		if mine.Total != 0 {
+			t.Errorf("the admin has requests %+v", mine.Items)
 		}
 	})
 
-	t.Run("deleting a group cancels its pending requests", func(t *testing.T) {
+	t.Run("deleting a group rejects its pending requests, saying why", func(t *testing.T) {
 		g := f.group("Doomed Club", guildhall.Private, guildhall.DefaultGroupSettings(), ada)
 		rita := f.person("Rita Requester")
 		f.pending(g, rita, epoch)
 		_, err := f.s.Groups.DeleteGroup(f.ctx, ada, g.ID)
 		expectKind(t, err, nil)
-		if got := f.statuses(g, rita); !slices.Equal(got, []guildhall.Status{guildhall.Canceled}) {
-			t.Errorf("statuses = %v, want canceled", got)
+		if got := f.statuses(g, rita); !slices.Equal(got, []guildhall.Status{guildhall.Rejected}) {
+			t.Errorf("statuses = %v, want rejected", got)
 		}
 		var cause string
 		err = f.db.GetContext(f.ctx, &cause, `
-			SELECT after->>'cause' FROM audit_log WHERE action = $1 AND target_name = 'Doomed Club'`, guildhall.ActionJoinRequestCanceled)
+			SELECT after->>'cause' FROM audit_log WHERE action = $1 AND target_name = 'Doomed Club'`, guildhall.ActionJoinRequestRejected)
 		if err != nil || cause != "group deleted" {
 			t.Errorf("audit cause = %q (%v)", cause, err)
+		}
+		mine, err := f.ms.MyJoinRequests(f.ctx, rita, guildhall.RequestQuery{})
+		expectKind(t, err, nil)
+		if len(mine.Items) != 1 || mine.Items[0].RejectionReason != "The group was deleted." ||
+			mine.Items[0].GroupName != "Doomed Club" || mine.Items[0].GroupSlug != "" {
+			t.Errorf("my requests = %+v, want Doomed Club rejected because it was deleted, no slug", mine.Items)
 		}
 	})
 }

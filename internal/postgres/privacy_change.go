@@ -30,7 +30,7 @@ func onPrivacyChange(ctx context.Context, tx *sqlx.Tx, actor guildhall.Actor, be
 	switch status := guildhall.PendingRequestsOnPrivacyChange(before.Privacy, after.Privacy); status {
 	case guildhall.Approved:
 		decided, err = endPendingJoinRequests(ctx, tx, actor, after, status,
-			guildhall.ActionJoinRequestApproved, "privacy changed to "+after.Privacy.Label())
+			guildhall.ActionJoinRequestApproved, "privacy changed to "+after.Privacy.Label(), "")
 		if err == nil {
 			err = syncMembersCount(ctx, tx, after)
 		}
@@ -39,10 +39,13 @@ func onPrivacyChange(ctx context.Context, tx *sqlx.Tx, actor guildhall.Actor, be
 		}
 	case guildhall.Rejected:
 		decided, err = endPendingJoinRequests(ctx, tx, actor, after, status,
-			guildhall.ActionJoinRequestRejected, "privacy changed to "+after.Privacy.Label())
+			guildhall.ActionJoinRequestRejected, "privacy changed to "+after.Privacy.Label(), reasonTurnedSecret)
 		if err == nil && decided > 0 {
-			err = notifyEndedJoinRequests(ctx, tx, before, status, "The group is now secret and takes no requests.")
+			err = notifyEndedJoinRequests(ctx, tx, before, status, reasonTurnedSecret)
 		}
+	}
+	if err == nil && after.Privacy == guildhall.Secret && before.Privacy != guildhall.Secret {
+		err = rememberGroupName(ctx, tx, before)
 	}
 	if err != nil {
 		return err
@@ -74,15 +77,39 @@ func (s *MembershipService) PreviewPrivacyChange(ctx context.Context, actor guil
 	return &p, nil
 }
 
-// onGroupDeleted runs inside DeleteGroup's transaction: it cancels the
-// group's pending join requests.
+// Reasons of the join requests a group's change ends, which their
+// requesters read on /me/requests.
+const (
+	reasonTurnedSecret = "The group is now secret and takes no requests."
+	reasonDeleted      = "The group was deleted."
+)
+
+// onGroupDeleted runs inside DeleteGroup's transaction: it rejects the
+// group's pending join requests, saying why (the UI contract: the requester
+// still sees the request, Rejected, and why).
 func onGroupDeleted(ctx context.Context, tx *sqlx.Tx, actor guildhall.Actor, g *guildhall.Group) error {
-	n, err := endPendingJoinRequests(ctx, tx, actor, g, guildhall.Canceled,
-		guildhall.ActionJoinRequestCanceled, "group deleted")
+	if g.Privacy != guildhall.Secret { // a secret group's requesters knew it by an older name
+		if err := rememberGroupName(ctx, tx, g); err != nil {
+			return err
+		}
+	}
+	n, err := endPendingJoinRequests(ctx, tx, actor, g, guildhall.Rejected,
+		guildhall.ActionJoinRequestRejected, "group deleted", reasonDeleted)
 	if err != nil || n == 0 {
 		return err
 	}
-	return notifyEndedJoinRequests(ctx, tx, g, guildhall.Canceled, "The group was deleted.")
+	return notifyEndedJoinRequests(ctx, tx, g, guildhall.Rejected, reasonDeleted)
+}
+
+// rememberGroupName keeps g's name, as its requesters last saw it, on every
+// join request to it: g is leaving their sight (turning secret, deleted),
+// and /me/requests goes on listing their requests under that name.
+func rememberGroupName(ctx context.Context, tx *sqlx.Tx, g *guildhall.Group) error {
+	_, err := tx.ExecContext(ctx, `UPDATE join_requests SET known_group_name = $2 WHERE group_id = $1`, g.ID, g.Name)
+	if err != nil {
+		return fmt.Errorf("remember group name: %w", err)
+	}
+	return nil
 }
 
 // endPendingJoinRequests moves every pending join request of g to status in
@@ -91,7 +118,7 @@ func onGroupDeleted(ctx context.Context, tx *sqlx.Tx, actor guildhall.Actor, g *
 // requests' events, also in one statement. It returns how many requests it
 // ended. The caller holds the group lock and brings members_count up to
 // date.
-func endPendingJoinRequests(ctx context.Context, tx *sqlx.Tx, actor guildhall.Actor, g *guildhall.Group, status guildhall.Status, action, cause string) (int64, error) {
+func endPendingJoinRequests(ctx context.Context, tx *sqlx.Tx, actor guildhall.Actor, g *guildhall.Group, status guildhall.Status, action, cause, reason string) (int64, error) {
 	var audited []struct {
 		AuditID   int64  `db:"id"`
 		RequestID string `db:"target_id"`
@@ -99,7 +126,7 @@ func endPendingJoinRequests(ctx context.Context, tx *sqlx.Tx, actor guildhall.Ac
 	err := tx.SelectContext(ctx, &audited, `
 		WITH ended AS (
 			UPDATE join_requests
-			SET status = $2::text, decided_at = now(), decided_by = NULLIF($3, '')::uuid
+			SET status = $2::text, decided_at = now(), decided_by = NULLIF($3, '')::uuid, rejection_reason = $9
 			WHERE group_id = $1 AND status = 'PENDING'
 			RETURNING id, account_id
 		), added AS (
@@ -113,7 +140,7 @@ func endPendingJoinRequests(ctx context.Context, tx *sqlx.Tx, actor guildhall.Ac
 			jsonb_build_object('status', $2::text, 'subject', a.display_name, 'cause', $8::text)
 		FROM ended e JOIN accounts a ON a.id = e.account_id
 		RETURNING id, target_id`,
-		g.ID, status, actor.ID, actorName(actor), action, guildhall.TargetJoinRequest, g.Name, cause)
+		g.ID, status, actor.ID, actorName(actor), action, guildhall.TargetJoinRequest, g.Name, cause, reason)
 	if err != nil {
 		return 0, fmt.Errorf("end pending join requests: %w", err)
 	}
