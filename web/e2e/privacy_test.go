@@ -91,4 +91,9 @@ func TestPrivacyPrivateToSecretRejectsAfterConfirmation(t *testing.T) {
 	if a.hasText("Closed Circle") {
 		t.Fatal("the secret group is listed for a non-member")
 	}
+	// Ann's own request keeps its row: Rejected, why, and no link.
+	a.open("/me/requests")
+	a.waitCount(row("Closed Circle")+"//span[normalize-space(.)='Rejected']", 1)
+	a.waitText("The group is now secret and takes no requests.")
+	a.waitCount(row("Closed Circle")+"//a", 0)
 }
