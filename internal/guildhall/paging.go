@@ -48,9 +48,16 @@ type RequestQuery struct {
 // and prefix+"offset".
 func (q *RequestQuery) Validate(prefix string) error {
 	var v Validator
-	v.Check(q.Status == "" || q.Status.Valid(), prefix+"status", "Status must be PENDING, APPROVED, REJECTED or CANCELED.")
+	if q.Status != "" {
+		CheckStatus(&v, prefix+"status", q.Status)
+	}
 	CheckPage(&v, prefix, &q.Limit, q.Offset)
 	return v.Err()
+}
+
+// CheckStatus names field when s is not a request status.
+func CheckStatus(v *Validator, field string, s Status) {
+	v.Check(s.Valid(), field, "Status must be PENDING, APPROVED, REJECTED or CANCELED.")
 }
 
 // CheckPage fills the default page size into *limit when it is 0 and names

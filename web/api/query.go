@@ -94,11 +94,7 @@ func parseGroupQuery(body []byte) (*groupQuery, error) {
 			out.Cursor, out.Backward = rest, !next
 		}
 	case p != nil:
-		out.Limit = parseLimit(p.Limit, "query.paging.limit", &v)
-		if p.Offset != nil {
-			out.Offset = *p.Offset
-			guildhall.CheckOffset(&v, "query.paging.offset", out.Offset)
-		}
+		out.Limit, out.Offset = parsePaging(p, &v)
 	}
 	if err := v.Err(); err != nil {
 		return nil, err
@@ -108,6 +104,17 @@ func parseGroupQuery(body []byte) (*groupQuery, error) {
 		return nil, err
 	}
 	return out, nil
+}
+
+// parsePaging reads query.paging: the limit as parseLimit does, and the
+// offset (0 when left out).
+func parsePaging(p *pagingJSON, v *guildhall.Validator) (limit, offset int) {
+	limit = parseLimit(p.Limit, "query.paging.limit", v)
+	if p.Offset != nil {
+		offset = *p.Offset
+		guildhall.CheckOffset(v, "query.paging.offset", offset)
+	}
+	return limit, offset
 }
 
 // parseLimit checks a page size the caller gave; 0 takes the default.
@@ -318,22 +325,18 @@ func parseRequestQuery(filter statusFilter, sort []sortJSON, paging *pagingJSON)
 			}
 			raw = ops["$eq"]
 		}
-		var s string
-		if json.Unmarshal(raw, &s) != nil || !guildhall.Status(s).Valid() {
-			v.Add("query.filter.status", "Status must be PENDING, APPROVED, REJECTED or CANCELED.")
-			continue
+		var s guildhall.Status
+		if err := json.Unmarshal(raw, &s); err != nil {
+			s = "" // not a string: refused below, as no status is ""
 		}
-		q.Status = guildhall.Status(s)
+		guildhall.CheckStatus(&v, "query.filter.status", s)
+		q.Status = s
 	}
 	if s := parseSort(sort, []guildhall.GroupField{guildhall.FieldCreatedDate}, &v); s.Field != "" {
 		q.OldestFirst = !s.Desc
 	}
 	if paging != nil {
-		q.Limit = parseLimit(paging.Limit, "query.paging.limit", &v)
-		if paging.Offset != nil {
-			q.Offset = *paging.Offset
-			guildhall.CheckOffset(&v, "query.paging.offset", q.Offset)
-		}
+		q.Limit, q.Offset = parsePaging(paging, &v)
 	}
 	return q, v.Err()
 }
