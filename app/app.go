@@ -13,10 +13,12 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"guildhall/internal/guildhall"
 	"guildhall/internal/jobs"
+	"guildhall/internal/mail"
 	"guildhall/internal/postgres"
 	"guildhall/internal/webhooks"
 	"guildhall/web"
@@ -41,6 +43,11 @@ type Config struct {
 	// WebhooksAllowPrivate lets webhook endpoints be on loopback, private
 	// and link-local addresses (--webhooks-allow-private; tests need it).
 	WebhooksAllowPrivate bool
+	// Mail sends email; nil keeps notifications in-app only.
+	Mail *mail.Sender
+	// BaseURL is where people reach Guildhall (links in emails), e.g.
+	// https://groups.example.org, without a trailing slash.
+	BaseURL string
 }
 
 // App is Guildhall assembled over one database.
@@ -59,6 +66,8 @@ func New(db *postgres.DB, c Config) *App {
 	if c.Hasher == nil {
 		c.Hasher = guildhall.DefaultPasswordHasher()
 	}
+	db.Mail = c.Mail != nil
+	c.BaseURL = strings.TrimSuffix(c.BaseURL, "/")
 	s := postgres.NewServices(db, c.Hasher)
 	guard := &webhooks.Guard{AllowPrivate: c.WebhooksAllowPrivate}
 	s.Webhooks.SetGuard(guard)
@@ -85,11 +94,13 @@ func New(db *postgres.DB, c Config) *App {
 		Sessions:       web.NewSessionStore(postgres.NewSessionRows(db)),
 		Ping:           db.PingContext,
 		TrustProxy:     c.TrustProxy,
+		EmailOn:        c.Mail != nil,
+		Email:          s.Notifications,
 	}
 	if c.Web != nil {
 		c.Web(&webCfg)
 	}
-	return &App{DB: db, Services: s, Server: web.New(webCfg), config: c, jobs: registerJobs(db, s, guard, c.Logger)}
+	return &App{DB: db, Services: s, Server: web.New(webCfg), config: c, jobs: registerJobs(db, s, guard, c)}
 }
 
 // Serve serves HTTP on ln, with the background work beside it, until ctx

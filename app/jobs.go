@@ -24,8 +24,16 @@ func (a *App) StartJobs(ctx context.Context, poll time.Duration) (*jobs.Runner, 
 // registerJobs lists every worker and periodic job of the durable job queue,
 // once for `serve` and for the tests: add a worker here with
 // jobs.Register(reg, …) and a timer with reg.Every(…).
-func registerJobs(db *postgres.DB, s *postgres.Services, guard *webhooks.Guard, logger *slog.Logger) *jobs.Registry {
+func registerJobs(db *postgres.DB, s *postgres.Services, guard *webhooks.Guard, c Config) *jobs.Registry {
+	logger := c.Logger
 	reg := jobs.NewRegistry()
+	jobs.Register(reg, &lifecycleWorker{lifecycle: s.Lifecycle, logger: logger})
+	reg.Every("request_lifecycle", 10*time.Minute, func() river.JobArgs { return lifecycleRun{} })
+	jobs.Register(reg, &emailer{notifications: s.Notifications, sender: c.Mail, baseURL: c.BaseURL, logger: logger})
+	jobs.Register(reg, &digestWorker{notifications: s.Notifications, logger: logger})
+	if c.Mail != nil {
+		reg.At("notification_digest", dailyAt{hour: digestHour}, func() river.JobArgs { return digestRun{} })
+	}
 	jobs.Register(reg, &webhooks.Worker{Store: s.Webhooks, Render: api.EventBody, Client: guard.Client()})
 	jobs.Register(reg, &sessionSweeper{sessions: postgres.NewSessionRows(db), logger: logger})
 	reg.Every("delete_expired_sessions", 10*time.Minute, func() river.JobArgs { return sessionSweep{} })

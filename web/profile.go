@@ -32,6 +32,14 @@ func (s *Server) renderProfile(w http.ResponseWriter, r *http.Request, status in
 		return
 	}
 	f.Page = s.page(r, "Profile", "profile")
+	if s.EmailOn && s.Email != nil && f.EmailChoices == nil {
+		prefs, err := s.Email.EmailPreferences(r.Context(), a)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		f.EmailChoices = emailChoices(prefs)
+	}
 	f.Tokens.CanElevate = guildhall.CanCreateElevatedToken(a)
 	for _, t := range tokens {
 		row := templates.TokenRow{ID: t.ID, Name: t.Name, Elevated: t.Elevated, Created: templates.When(t.CreatedAt)}
@@ -46,10 +54,24 @@ func (s *Server) renderProfile(w http.ResponseWriter, r *http.Request, status in
 func (s *Server) saveProfile(w http.ResponseWriter, r *http.Request) {
 	a, _ := actorFrom(r)
 	p := guildhall.ProfileUpdate{DisplayName: r.PostFormValue("displayName"), PublicProfile: r.PostFormValue("publicProfile") == "on"}
+	prefs := guildhall.EmailPreferences{}
+	if s.EmailOn && s.Email != nil {
+		for _, t := range guildhall.EmailTopics {
+			if v := r.PostFormValue("email." + string(t)); v != "" {
+				prefs[t] = guildhall.EmailMode(v)
+			}
+		}
+	}
 	_, err := s.Accounts.UpdateProfile(r.Context(), a, p)
+	if err == nil && len(prefs) > 0 {
+		err = s.Email.SetEmailPreferences(r.Context(), a, prefs)
+	}
 	if errors.Is(err, guildhall.ErrInvalid) {
-		s.renderProfile(w, r, http.StatusUnprocessableEntity, templates.ProfileForm{
-			Email: a.Email, DisplayName: p.DisplayName, PublicProfile: p.PublicProfile, Errors: guildhall.FieldErrors(err)})
+		f := templates.ProfileForm{Email: a.Email, DisplayName: p.DisplayName, PublicProfile: p.PublicProfile, Errors: guildhall.FieldErrors(err)}
+		if len(prefs) > 0 {
+			f.EmailChoices = emailChoices(prefs)
+		}
+		s.renderProfile(w, r, http.StatusUnprocessableEntity, f)
 		return
 	}
 	if err != nil {
@@ -91,4 +113,17 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) {
 	}
 	s.setFlash(w, r, "Token revoked. Calls with it are refused from now on.")
 	s.redirect(w, r, "/profile")
+}
+
+// emailChoices is the profile's email section for prefs.
+func emailChoices(prefs guildhall.EmailPreferences) []templates.EmailChoice {
+	out := make([]templates.EmailChoice, len(guildhall.EmailTopics))
+	for i, t := range guildhall.EmailTopics {
+		m, ok := prefs[t]
+		if !ok {
+			m = guildhall.EmailAtOnce
+		}
+		out[i] = templates.EmailChoice{Topic: string(t), Label: t.Label(), Mode: string(m)}
+	}
+	return out
 }

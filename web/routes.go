@@ -29,6 +29,7 @@ func (s *Server) routes() http.Handler {
 	s.adminRoutes(mux)        // admin.go: site settings, create requests, audit, /me/requests
 	s.membershipRoutes(mux)   // membership.go: join, leave, members, join requests, inbox
 	s.notificationRoutes(mux) // notifications.go: the viewer's notifications
+	s.unsubscribeRoutes(mux)  // unsubscribe.go: signed links in emails, no session
 	if s.API != nil {
 		mux.Handle("/api/v1/", s.API)
 	}
@@ -41,7 +42,7 @@ func (s *Server) routes() http.Handler {
 // other path needs one (deny by default).
 func publicPath(path string) bool {
 	switch path {
-	case "/signup", "/login", "/healthz", "/readyz":
+	case "/signup", "/login", "/healthz", "/readyz", "/unsubscribe":
 		return true
 	}
 	return len(path) > len("/static/") && path[:len("/static/")] == "/static/" || len(path) >= len("/api/") && path[:len("/api/")] == "/api/"

@@ -23,6 +23,11 @@ type Config struct {
 	Membership     guildhall.MembershipService
 	Tokens         guildhall.TokenService
 	Notifications  guildhall.NotificationService
+	// EmailOn shows the email preferences on /profile (email is configured)
+	// when Notifications also serves them.
+	EmailOn bool
+	// Email keeps email preferences and signs unsubscribe links.
+	Email guildhall.EmailPreferenceService
 	// API serves /api/v1/ (the JSON API); nil leaves it out.
 	API      http.Handler
 	Sessions *SessionStore

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"guildhall/app"
+	"guildhall/internal/mail"
 	"guildhall/web/api"
 )
 
@@ -24,9 +25,22 @@ func serve(ctx context.Context, args []string, logger *slog.Logger) error {
 	allowPrivate := fs.Bool("webhooks-allow-private", os.Getenv("GUILDHALL_WEBHOOKS_ALLOW_PRIVATE") == "true",
 		"let webhook endpoints be on loopback, private and link-local addresses")
 	apiBurst := fs.Int("api-burst", envInt("GUILDHALL_API_BURST", api.DefaultBurst), "API calls one token may make at once")
+	smtpURL := fs.String("smtp-url", os.Getenv("GUILDHALL_SMTP_URL"), "SMTP server for email: smtp://, smtp+starttls:// or smtps://[user:pass@]host[:port]; empty keeps notifications in-app")
+	mailFrom := fs.String("mail-from", os.Getenv("GUILDHALL_MAIL_FROM"), "the From address of email")
+	baseURL := fs.String("base-url", os.Getenv("GUILDHALL_BASE_URL"), "where people reach Guildhall, for links in email (default http://ADDR)")
 	dbFlags(fs, &c)
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	var sender *mail.Sender
+	if *smtpURL != "" {
+		var err error
+		if sender, err = mail.New(*smtpURL, *mailFrom, nil); err != nil {
+			return fmt.Errorf("serve: %w", err)
+		}
+	}
+	if *baseURL == "" {
+		*baseURL = "http://" + c.Addr
 	}
 	if *apiRate <= 0 || *apiBurst < 1 {
 		return errors.New("serve: --api-rate-limit must be above 0 and --api-burst at least 1")
@@ -36,8 +50,13 @@ func serve(ctx context.Context, args []string, logger *slog.Logger) error {
 		return err
 	}
 	defer closeDB()
+	if sender != nil {
+		logger.Info("email is on", "smtp", sender.String())
+	} else {
+		logger.Info("email is off: notifications stay in-app (set GUILDHALL_SMTP_URL and GUILDHALL_MAIL_FROM to send email)")
+	}
 
-	a := app.New(db, app.Config{Logger: logger, TrustProxy: c.TrustProxy, WebhooksAllowPrivate: *allowPrivate, API: func(ac *api.Config) {
+	a := app.New(db, app.Config{Logger: logger, TrustProxy: c.TrustProxy, WebhooksAllowPrivate: *allowPrivate, Mail: sender, BaseURL: *baseURL, API: func(ac *api.Config) {
 		ac.RateLimit, ac.Burst = rate.Limit(*apiRate), *apiBurst
 	}})
 	if n, err := a.Services.Accounts.CountAccounts(ctx); err == nil && n == 0 {

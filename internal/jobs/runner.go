@@ -39,6 +39,17 @@ func (r *Registry) Every(id string, interval time.Duration, args func() river.Jo
 	))
 }
 
+// At schedules a job at the times schedule names (a time of day, say),
+// not when the leader starts: a restart neither runs it early nor pushes it
+// back. Only the elected leader inserts it.
+func (r *Registry) At(id string, schedule river.PeriodicSchedule, args func() river.JobArgs) {
+	r.periodic = append(r.periodic, river.NewPeriodicJob(
+		schedule,
+		func() (river.JobArgs, *river.InsertOpts) { return args(), nil },
+		&river.PeriodicJobOpts{ID: id},
+	))
+}
+
 // Config tunes a runner; the zero value suits `serve`.
 type Config struct {
 	Logger *slog.Logger

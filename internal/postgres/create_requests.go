@@ -36,7 +36,7 @@ const createRequestFrom = `
 func createRequestNotFound() error { return guildhall.NotFound("Create request not found.") }
 
 // insertCreateRequest stores a pending request by requesterID for in.
-func insertCreateRequest(ctx context.Context, tx *sqlx.Tx, requesterID string, in guildhall.GroupInput, settings guildhall.GroupSettings) (*guildhall.CreateRequest, error) {
+func insertCreateRequest(ctx context.Context, db *DB, tx *sqlx.Tx, requesterID string, in guildhall.GroupInput, settings guildhall.GroupSettings) (*guildhall.CreateRequest, error) {
 	var r guildhall.CreateRequest
 	err := tx.GetContext(ctx, &r, `
 		WITH r AS (
@@ -51,7 +51,7 @@ func insertCreateRequest(ctx context.Context, tx *sqlx.Tx, requesterID string, i
 	if err != nil {
 		return nil, fmt.Errorf("insert create request: %w", err)
 	}
-	return &r, notifyNewCreateRequest(ctx, tx)
+	return &r, db.notifyNewCreateRequest(ctx, tx)
 }
 
 // listCreateRequests pages the requests of requesterID (everyone's when "").
@@ -206,7 +206,7 @@ func (s *CreateRequestService) ApproveCreateRequests(ctx context.Context, actor 
 		if err != nil {
 			return nil, err
 		}
-		if err := notifyCreateDecision(ctx, tx, decided); err != nil {
+		if err := s.db.notifyCreateDecision(ctx, tx, decided); err != nil {
 			return nil, err
 		}
 		return decided, writeAudit(ctx, tx, guildhall.AuditRecord{
@@ -234,7 +234,7 @@ func (s *CreateRequestService) RejectCreateRequests(ctx context.Context, actor g
 		if err != nil {
 			return nil, err
 		}
-		if err := notifyCreateDecision(ctx, tx, decided); err != nil {
+		if err := s.db.notifyCreateDecision(ctx, tx, decided); err != nil {
 			return nil, err
 		}
 		return decided, writeAudit(ctx, tx, guildhall.AuditRecord{

@@ -27,6 +27,9 @@ type DB struct {
 	Now func() time.Time
 	// stmts are the hot reads' prepared statements (stmtcache.go).
 	stmts *stmtCache
+	// Mail is on when email is configured: notifications then queue the
+	// emails their recipients chose, in the same transaction.
+	Mail bool
 }
 
 // Open connects to url and checks the connection.

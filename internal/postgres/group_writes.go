@@ -57,7 +57,7 @@ func (s *GroupService) CreateGroup(ctx context.Context, actor guildhall.Actor, i
 				Subject: &guildhall.EventSubject{Group: g},
 			})
 		}
-		r, err := insertCreateRequest(ctx, tx, actor.ID, in, settings)
+		r, err := insertCreateRequest(ctx, s.db, tx, actor.ID, in, settings)
 		if err != nil {
 			return err
 		}
@@ -188,7 +188,7 @@ func (s *GroupService) UpdateGroup(ctx context.Context, actor guildhall.Actor, i
 			}
 		}
 		if out.Privacy != before.Privacy {
-			if err := onPrivacyChange(ctx, tx, actor, before, out, u.ExpectDecided); err != nil {
+			if err := onPrivacyChange(ctx, s.db, tx, actor, before, out, u.ExpectDecided); err != nil {
 				return err
 			}
 		}
@@ -286,7 +286,7 @@ func (s *GroupService) DeleteGroup(ctx context.Context, actor guildhall.Actor, i
 		if _, err := tx.ExecContext(ctx, `UPDATE groups SET deleted_at = now() WHERE id = $1`, g.ID); err != nil {
 			return fmt.Errorf("delete group: %w", err)
 		}
-		if err := onGroupDeleted(ctx, tx, actor, g); err != nil {
+		if err := onGroupDeleted(ctx, s.db, tx, actor, g); err != nil {
 			return err
 		}
 		out = g

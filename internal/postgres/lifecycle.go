@@ -117,7 +117,7 @@ func (s *LifecycleService) expire(ctx context.Context, days int, now time.Time) 
 			if err != nil {
 				return 0, err
 			}
-			if err := notifyJoinDecision(ctx, tx, g, r); err != nil {
+			if err := s.db.notifyJoinDecision(ctx, tx, g, r); err != nil {
 				return 0, err
 			}
 		}
@@ -152,7 +152,7 @@ func (s *LifecycleService) expire(ctx context.Context, days int, now time.Time) 
 			if err != nil {
 				return 0, err
 			}
-			if err := notifyCreateDecision(ctx, tx, c); err != nil {
+			if err := s.db.notifyCreateDecision(ctx, tx, c); err != nil {
 				return 0, err
 			}
 		}
@@ -196,7 +196,7 @@ func (s *LifecycleService) remind(ctx context.Context, cutoff, now time.Time) (i
 			}
 		}
 		for id, n := range perDecider {
-			if err := notifyOne(ctx, tx, newNotification{Kind: guildhall.RequestsReminder, Batch: true, Count: n}, id); err != nil {
+			if err := s.db.notifyOne(ctx, tx, newNotification{Kind: guildhall.RequestsReminder, Batch: true, Count: n}, id); err != nil {
 				return 0, err
 			}
 		}
@@ -222,7 +222,7 @@ func (s *LifecycleService) remind(ctx context.Context, cutoff, now time.Time) (i
 		if err != nil {
 			return 0, err
 		}
-		_, err = notify(ctx, tx, newNotification{Kind: guildhall.RequestsReminder, Batch: true, Count: n}, admins)
+		_, err = s.db.notify(ctx, tx, newNotification{Kind: guildhall.RequestsReminder, Batch: true, Count: n}, admins)
 		return n, err
 	})
 	return joins + creates, err
@@ -252,7 +252,7 @@ func (s *LifecycleService) escalate(ctx context.Context, cutoff, now time.Time) 
 		if err != nil {
 			return 0, err
 		}
-		_, err = notify(ctx, tx, newNotification{Kind: guildhall.RequestsEscalated, Batch: true, Count: n}, admins)
+		_, err = s.db.notify(ctx, tx, newNotification{Kind: guildhall.RequestsEscalated, Batch: true, Count: n}, admins)
 		return n, err
 	})
 }

@@ -231,7 +231,7 @@ func (s *MembershipService) afterDecisions(ctx context.Context, tx *sqlx.Tx, act
 		byReason[r.RejectionReason] = append(byReason[r.RejectionReason], r.AccountID)
 	}
 	for _, reason := range order {
-		_, err := notify(ctx, tx, newNotification{Kind: guildhall.JoinRequestDecided, GroupID: g.ID, GroupName: g.Name,
+		_, err := s.db.notify(ctx, tx, newNotification{Kind: guildhall.JoinRequestDecided, GroupID: g.ID, GroupName: g.Name,
 			Status: status, Reason: reason}, byReason[reason])
 		if err != nil {
 			return err

@@ -52,7 +52,7 @@ func (s *MembershipService) Join(ctx context.Context, actor guildhall.Actor, gro
 			if err != nil {
 				return err
 			}
-			if err := notifyNewJoinRequest(ctx, tx, g, out.Request); err != nil {
+			if err := s.db.notifyNewJoinRequest(ctx, tx, g, out.Request); err != nil {
 				return err
 			}
 			return writeAudit(ctx, tx, guildhall.AuditRecord{

@@ -55,13 +55,13 @@ func (s *MembershipService) AddMembers(ctx context.Context, actor guildhall.Acto
 	adders := groupRule{guildhall.CanAddMembers, guildhall.NotAdder}
 	return eachOnGroup(ctx, s.db, actor, groupID, accountIDs, adders, func(tx *sqlx.Tx, g *guildhall.Group, i int, res *guildhall.BulkResult[guildhall.Member]) error {
 		var err error
-		res.Item, err = addMember(ctx, tx, actor, g, accountIDs[i])
+		res.Item, err = addMember(ctx, s.db, tx, actor, g, accountIDs[i])
 		return err
 	})
 }
 
 // addMember adds accountID to the locked group g as a member.
-func addMember(ctx context.Context, tx *sqlx.Tx, actor guildhall.Actor, g *guildhall.Group, accountID string) (*guildhall.Member, error) {
+func addMember(ctx context.Context, db *DB, tx *sqlx.Tx, actor guildhall.Actor, g *guildhall.Group, accountID string) (*guildhall.Member, error) {
 	unknown := guildhall.NotFound("Account not found.")
 	if !isUUID(accountID) {
 		return nil, unknown
@@ -88,7 +88,7 @@ func addMember(ctx context.Context, tx *sqlx.Tx, actor guildhall.Actor, g *guild
 	if err != nil {
 		return nil, err
 	}
-	if err := notifyAdded(ctx, tx, actor, g, acct.ID); err != nil {
+	if err := db.notifyAdded(ctx, tx, actor, g, acct.ID); err != nil {
 		return nil, err
 	}
 	// A pending request of theirs is answered by the addition.

@@ -42,11 +42,18 @@ type notified struct {
 	AccountID string `db:"account_id"`
 	ID        string `db:"id"`
 	Inserted  bool   `db:"inserted"`
+	// AtOnce: the recipient wants it by email now (always false while
+	// email is off).
+	AtOnce bool `db:"at_once"`
 }
 
 // notify writes n to each of recipients in one statement, together with
 // their unread counters (raised only by new rows, not by a batch growing).
-func notify(ctx context.Context, tx *sqlx.Tx, n newNotification, recipients []string) ([]notified, error) {
+// While email is on it also follows each recipient's choice for the
+// kind's topic: a new notification they want at once is queued as an
+// email job in this transaction; one for the digest (or a batch that grew
+// after its first email) is marked for the next daily digest.
+func (db *DB) notify(ctx context.Context, tx *sqlx.Tx, n newNotification, recipients []string) ([]notified, error) {
 	if len(recipients) == 0 {
 		return nil, nil
 	}
@@ -58,28 +65,33 @@ func notify(ctx context.Context, tx *sqlx.Tx, n newNotification, recipients []st
 	var out []notified
 	err := tx.SelectContext(ctx, &out, `
 		WITH w AS (
-			INSERT INTO notifications (account_id, kind, batch_key, group_id, group_name, status, reason, count)
-			SELECT DISTINCT r, $2::text, $3::text, NULLIF($4, '')::uuid, $5::text, $6::text, $7::text, $8::int FROM unnest($1::uuid[]) AS r
+			INSERT INTO notifications AS n (account_id, kind, batch_key, group_id, group_name, status, reason, count, digest_due)
+			SELECT DISTINCT r, $2::text, $3::text, NULLIF($4, '')::uuid, $5::text, $6::text, $7::text, $8::int,
+				$9::boolean AND COALESCE(p.mode, 'AT_ONCE') = 'DIGEST'
+			FROM unnest($1::uuid[]) AS r LEFT JOIN email_preferences p ON p.account_id = r AND p.topic = $10
 			ON CONFLICT (account_id, batch_key) WHERE read_at IS NULL AND batch_key IS NOT NULL
-			DO UPDATE SET count = notifications.count + EXCLUDED.count, updated_at = now(),
-				group_name = EXCLUDED.group_name
-			RETURNING account_id, id, (xmax = 0) AS inserted
+			DO UPDATE SET count = n.count + EXCLUDED.count, updated_at = now(), group_name = EXCLUDED.group_name,
+				digest_due = n.digest_due OR ($9::boolean AND COALESCE((SELECT p.mode FROM email_preferences p
+					WHERE p.account_id = n.account_id AND p.topic = $10), 'AT_ONCE') <> 'OFF')
+			RETURNING n.account_id, n.id, (n.xmax = 0) AS inserted, n.digest_due
 		), c AS (
 			INSERT INTO notification_counts (account_id, unread)
 			SELECT account_id, 1 FROM w WHERE inserted
 			ON CONFLICT (account_id) DO UPDATE SET unread = notification_counts.unread + 1
 		)
-		SELECT account_id, id, inserted FROM w`,
-		pq.Array(recipients), n.Kind, batchKey, n.GroupID, n.GroupName, n.Status, n.Reason, count)
+		SELECT w.account_id, w.id, w.inserted,
+			$9::boolean AND w.inserted AND NOT w.digest_due AND COALESCE(p.mode, 'AT_ONCE') = 'AT_ONCE' AS at_once
+		FROM w LEFT JOIN email_preferences p ON p.account_id = w.account_id AND p.topic = $10`,
+		pq.Array(recipients), n.Kind, batchKey, n.GroupID, n.GroupName, n.Status, n.Reason, count, db.Mail, n.Kind.Topic())
 	if err != nil {
 		return nil, fmt.Errorf("notify %s: %w", n.Kind, err)
 	}
-	return out, nil
+	return out, db.queueEmails(ctx, tx, out)
 }
 
 // notifyOne writes n to one recipient.
-func notifyOne(ctx context.Context, tx *sqlx.Tx, n newNotification, accountID string) error {
-	_, err := notify(ctx, tx, n, []string{accountID})
+func (db *DB) notifyOne(ctx context.Context, tx *sqlx.Tx, n newNotification, accountID string) error {
+	_, err := db.notify(ctx, tx, n, []string{accountID})
 	return err
 }
 
@@ -111,54 +123,54 @@ func siteAdmins(ctx context.Context, tx *sqlx.Tx) ([]string, error) {
 
 // notifyNewJoinRequest tells g's deciders that r waits, one unread
 // notification per group and decider however many arrive.
-func notifyNewJoinRequest(ctx context.Context, tx *sqlx.Tx, g *guildhall.Group, r *guildhall.JoinRequest) error {
+func (db *DB) notifyNewJoinRequest(ctx context.Context, tx *sqlx.Tx, g *guildhall.Group, r *guildhall.JoinRequest) error {
 	to, err := deciders(ctx, tx, []string{g.ID}, r.AccountID)
 	if err != nil {
 		return err
 	}
-	_, err = notify(ctx, tx, newNotification{Kind: guildhall.NewJoinRequests, Batch: true, GroupID: g.ID, GroupName: g.Name}, to)
+	_, err = db.notify(ctx, tx, newNotification{Kind: guildhall.NewJoinRequests, Batch: true, GroupID: g.ID, GroupName: g.Name}, to)
 	return err
 }
 
 // notifyJoinDecision tells the requester of r what became of it and why.
-func notifyJoinDecision(ctx context.Context, tx *sqlx.Tx, g *guildhall.Group, r *guildhall.JoinRequest) error {
-	return notifyOne(ctx, tx, newNotification{Kind: guildhall.JoinRequestDecided, GroupID: g.ID, GroupName: g.Name,
+func (db *DB) notifyJoinDecision(ctx context.Context, tx *sqlx.Tx, g *guildhall.Group, r *guildhall.JoinRequest) error {
+	return db.notifyOne(ctx, tx, newNotification{Kind: guildhall.JoinRequestDecided, GroupID: g.ID, GroupName: g.Name,
 		Status: r.Status, Reason: r.RejectionReason}, r.AccountID)
 }
 
 // notifyAdded tells accountID that actor added them to g.
-func notifyAdded(ctx context.Context, tx *sqlx.Tx, actor guildhall.Actor, g *guildhall.Group, accountID string) error {
+func (db *DB) notifyAdded(ctx context.Context, tx *sqlx.Tx, actor guildhall.Actor, g *guildhall.Group, accountID string) error {
 	if accountID == actor.ID {
 		return nil
 	}
-	return notifyOne(ctx, tx, newNotification{Kind: guildhall.AddedToGroup, GroupID: g.ID, GroupName: g.Name}, accountID)
+	return db.notifyOne(ctx, tx, newNotification{Kind: guildhall.AddedToGroup, GroupID: g.ID, GroupName: g.Name}, accountID)
 }
 
 // notifyCreateDecision tells the requester of c what became of it.
-func notifyCreateDecision(ctx context.Context, tx *sqlx.Tx, c *guildhall.CreateRequest) error {
+func (db *DB) notifyCreateDecision(ctx context.Context, tx *sqlx.Tx, c *guildhall.CreateRequest) error {
 	groupID := ""
 	if c.GroupID != nil {
 		groupID = *c.GroupID
 	}
-	return notifyOne(ctx, tx, newNotification{Kind: guildhall.CreateRequestDecided, GroupID: groupID, GroupName: c.Name,
+	return db.notifyOne(ctx, tx, newNotification{Kind: guildhall.CreateRequestDecided, GroupID: groupID, GroupName: c.Name,
 		Status: c.Status, Reason: c.RejectionReason}, c.RequesterID)
 }
 
 // notifyNewCreateRequest tells the site admins that a creation waits, one
 // unread notification each however many arrive.
-func notifyNewCreateRequest(ctx context.Context, tx *sqlx.Tx) error {
+func (db *DB) notifyNewCreateRequest(ctx context.Context, tx *sqlx.Tx) error {
 	to, err := siteAdmins(ctx, tx)
 	if err != nil {
 		return err
 	}
-	_, err = notify(ctx, tx, newNotification{Kind: guildhall.NewCreateRequests, Batch: true}, to)
+	_, err = db.notify(ctx, tx, newNotification{Kind: guildhall.NewCreateRequests, Batch: true}, to)
 	return err
 }
 
 // notifyEndedJoinRequests tells the requesters of g's requests that a
 // set-based change (a privacy change, a deletion) just decided in this
 // transaction: those whose decided_at is this transaction's now().
-func notifyEndedJoinRequests(ctx context.Context, tx *sqlx.Tx, g *guildhall.Group, status guildhall.Status, reason string) error {
+func (db *DB) notifyEndedJoinRequests(ctx context.Context, tx *sqlx.Tx, g *guildhall.Group, status guildhall.Status, reason string) error {
 	var ids []string
 	err := tx.SelectContext(ctx, &ids, `
 		SELECT account_id FROM join_requests
@@ -166,7 +178,7 @@ func notifyEndedJoinRequests(ctx context.Context, tx *sqlx.Tx, g *guildhall.Grou
 	if err != nil {
 		return fmt.Errorf("read ended join requests: %w", err)
 	}
-	_, err = notify(ctx, tx, newNotification{Kind: guildhall.JoinRequestDecided, GroupID: g.ID, GroupName: g.Name,
+	_, err = db.notify(ctx, tx, newNotification{Kind: guildhall.JoinRequestDecided, GroupID: g.ID, GroupName: g.Name,
 		Status: status, Reason: reason}, ids)
 	return err
 }

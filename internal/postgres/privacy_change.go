@@ -24,7 +24,7 @@ import (
 // expect, when not nil, is how many requests the caller confirmed the
 // change decides; deciding another number is refused (the transaction
 // then rolls back whole).
-func onPrivacyChange(ctx context.Context, tx *sqlx.Tx, actor guildhall.Actor, before, after *guildhall.Group, expect *int) error {
+func onPrivacyChange(ctx context.Context, db *DB, tx *sqlx.Tx, actor guildhall.Actor, before, after *guildhall.Group, expect *int) error {
 	var decided int64
 	var err error
 	switch status := guildhall.PendingRequestsOnPrivacyChange(before.Privacy, after.Privacy); status {
@@ -35,13 +35,13 @@ func onPrivacyChange(ctx context.Context, tx *sqlx.Tx, actor guildhall.Actor, be
 			err = syncMembersCount(ctx, tx, after)
 		}
 		if err == nil && decided > 0 {
-			err = notifyEndedJoinRequests(ctx, tx, before, status, "")
+			err = db.notifyEndedJoinRequests(ctx, tx, before, status, "")
 		}
 	case guildhall.Rejected:
 		decided, err = endPendingJoinRequests(ctx, tx, actor, after, status,
 			guildhall.ActionJoinRequestRejected, "privacy changed to "+after.Privacy.Label(), reasonTurnedSecret)
 		if err == nil && decided > 0 {
-			err = notifyEndedJoinRequests(ctx, tx, before, status, reasonTurnedSecret)
+			err = db.notifyEndedJoinRequests(ctx, tx, before, status, reasonTurnedSecret)
 		}
 	}
 	if err == nil && after.Privacy == guildhall.Secret && before.Privacy != guildhall.Secret {
@@ -87,7 +87,7 @@ const (
 // onGroupDeleted runs inside DeleteGroup's transaction: it rejects the
 // group's pending join requests, saying why (the UI contract: the requester
 // still sees the request, Rejected, and why).
-func onGroupDeleted(ctx context.Context, tx *sqlx.Tx, actor guildhall.Actor, g *guildhall.Group) error {
+func onGroupDeleted(ctx context.Context, db *DB, tx *sqlx.Tx, actor guildhall.Actor, g *guildhall.Group) error {
 	if g.Privacy != guildhall.Secret { // a secret group's requesters knew it by an older name
 		if err := rememberGroupName(ctx, tx, g); err != nil {
 			return err
@@ -98,7 +98,7 @@ func onGroupDeleted(ctx context.Context, tx *sqlx.Tx, actor guildhall.Actor, g *
 	if err != nil || n == 0 {
 		return err
 	}
-	return notifyEndedJoinRequests(ctx, tx, g, guildhall.Rejected, reasonDeleted)
+	return db.notifyEndedJoinRequests(ctx, tx, g, guildhall.Rejected, reasonDeleted)
 }
 
 // rememberGroupName keeps g's name, as its requesters last saw it, on every

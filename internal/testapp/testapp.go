@@ -20,6 +20,7 @@ import (
 	"guildhall/app"
 	"guildhall/internal/guildhall"
 	"guildhall/internal/jobs"
+	"guildhall/internal/mail"
 	"guildhall/internal/postgres"
 	"guildhall/internal/testdb"
 	"guildhall/web"
@@ -45,30 +46,41 @@ func New(t testing.TB, opts ...Option) *App {
 	return start(t, nil, opts)
 }
 
+// NewWithMail starts a server like New that sends email through sender,
+// with links in emails pointing at the server.
+func NewWithMail(t testing.TB, sender *mail.Sender, opts ...Option) *App {
+	t.Helper()
+	return serveOn(t, postgres.Wrap(testdb.New(t)), sender, nil, opts)
+}
+
 // start assembles the server as cmd/guildhall does (package app), with
 // tiny password hashing and the logs kept, and serves it on a loopback port.
 func start(t testing.TB, configureAPI func(*api.Config), opts []Option) *App {
 	t.Helper()
-	return serveOn(t, postgres.Wrap(testdb.New(t)), configureAPI, opts)
+	return serveOn(t, postgres.Wrap(testdb.New(t)), nil, configureAPI, opts)
 }
 
 // serveOn assembles and serves an instance over db. Webhook endpoints may
 // be private: the tests' receivers listen on 127.0.0.1.
-func serveOn(t testing.TB, db *postgres.DB, configureAPI func(*api.Config), opts []Option) *App {
+func serveOn(t testing.TB, db *postgres.DB, sender *mail.Sender, configureAPI func(*api.Config), opts []Option) *App {
 	t.Helper()
 	logs := &syncBuffer{}
+	ts := httptest.NewUnstartedServer(nil)
 	a := app.New(db, app.Config{
 		Logger:               slog.New(slog.NewJSONHandler(logs, nil)),
 		Hasher:               guildhall.TestPasswordHasher(),
 		API:                  configureAPI,
 		WebhooksAllowPrivate: true,
+		Mail:                 sender,
+		BaseURL:              "http://" + ts.Listener.Addr().String(),
 		Web: func(c *web.Config) {
 			for _, o := range opts {
 				o(c)
 			}
 		},
 	})
-	ts := httptest.NewServer(a.Server)
+	ts.Config.Handler = a.Server
+	ts.Start()
 	t.Cleanup(ts.Close)
 	return &App{URL: ts.URL, DB: db, Services: a.Services, Server: a.Server, logs: logs, app: a}
 }
@@ -77,7 +89,7 @@ func serveOn(t testing.TB, db *postgres.DB, configureAPI func(*api.Config), opts
 // a second `serve` process would be (its own server, services and queue).
 func (a *App) Another(t testing.TB) *App {
 	t.Helper()
-	return serveOn(t, a.DB, nil, nil)
+	return serveOn(t, a.DB, nil, nil, nil)
 }
 
 // StartJobs works the app's job queue, as `serve` does, until the test
