@@ -78,8 +78,28 @@ func (s *GroupService) getView(ctx context.Context, actor guildhall.Actor, where
 }
 
 // GroupByID returns the group with id as actor sees it.
+//
+// A secret group the actor may not see and an id no group has must not be
+// told apart by how long the answer takes, so both take one path: a probe
+// that always returns one row, whose plan looks the id up in groups and
+// the actor's membership up in group_members by the id asked for (not by
+// the group found), with no WHERE the planner could cut short. Only a
+// visible group is then read in full.
 func (s *GroupService) GroupByID(ctx context.Context, actor guildhall.Actor, id string) (*guildhall.GroupView, error) {
 	if !isUUID(id) {
+		return nil, groupNotFound()
+	}
+	var visible bool
+	err := s.db.getPrepared(ctx, &visible, `
+		SELECT COALESCE(g.id IS NOT NULL AND `+groupVisible+`, false)
+		FROM (VALUES ($3::uuid)) AS want (id)
+		LEFT JOIN groups g ON g.id = want.id
+		LEFT JOIN group_members m ON m.group_id = want.id AND m.account_id = $1::uuid`,
+		append(viewerArgs(actor), id)...)
+	if err != nil {
+		return nil, fmt.Errorf("read group: %w", err)
+	}
+	if !visible {
 		return nil, groupNotFound()
 	}
 	return s.getView(ctx, actor, `
