@@ -90,6 +90,7 @@ func New(db *postgres.DB, c Config) *App {
 		Membership:     s.Membership,
 		Tokens:         s.Tokens,
 		Notifications:  s.Notifications,
+		Webhooks:       s.Webhooks,
 		API:            api.New(apiCfg),
 		Sessions:       web.NewSessionStore(postgres.NewSessionRows(db)),
 		Ping:           db.PingContext,

@@ -30,6 +30,7 @@ func (s *Server) routes() http.Handler {
 	s.membershipRoutes(mux)   // membership.go: join, leave, members, join requests, inbox
 	s.notificationRoutes(mux) // notifications.go: the viewer's notifications
 	s.unsubscribeRoutes(mux)  // unsubscribe.go: signed links in emails, no session
+	s.webhookRoutes(mux)      // webhooks.go: the site's and the groups' webhook endpoints
 	if s.API != nil {
 		mux.Handle("/api/v1/", s.API)
 	}

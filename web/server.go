@@ -27,7 +27,8 @@ type Config struct {
 	// when Notifications also serves them.
 	EmailOn bool
 	// Email keeps email preferences and signs unsubscribe links.
-	Email guildhall.EmailPreferenceService
+	Email    guildhall.EmailPreferenceService
+	Webhooks guildhall.WebhookService
 	// API serves /api/v1/ (the JSON API); nil leaves it out.
 	API      http.Handler
 	Sessions *SessionStore

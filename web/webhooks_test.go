@@ -1,0 +1,63 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"guildhall/internal/guildhall"
+	"guildhall/internal/testapp"
+)
+
+// A group's admins manage its webhooks on /groups/{slug}/webhooks; members
+// and site members without a role are refused there and on /admin/webhooks;
+// a group's page does not open another group's or the site's endpoint.
+func TestGroupWebhooksPage(t *testing.T) {
+	t.Parallel()
+	app := testapp.New(t)
+	ctx := context.Background()
+	admin := app.Account(t, "ada@example.com", "Ada", testapp.SiteAdmin)
+	olga := app.Account(t, "olga@example.com", "Olga")
+	app.Account(t, "mo@example.com", "Mo")
+	c, err := app.Services.Groups.CreateGroup(ctx, guildhall.Actor{Account: *admin, Elevated: true},
+		guildhall.GroupInput{Name: "Hiking Club", Privacy: guildhall.Public}, olga.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	site, _, err := app.Services.Webhooks.CreateWebhook(ctx, guildhall.ActorFor(admin),
+		guildhall.NewWebhook{URL: "https://example.com/site", EventTypes: []string{"*"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := "/groups/" + c.Group.Slug + "/webhooks"
+
+	oc := app.SignedIn(t, "olga@example.com")
+	if body := testapp.Body(app.Get(t, oc, "/groups/"+c.Group.Slug)); !strings.Contains(body, `href="`+base+`"`) {
+		t.Error("the group page offers its admin no Webhooks link")
+	}
+	res := app.PostForm(t, oc, base, url.Values{"url": {"http://127.0.0.1:9/hook"}, "eventTypes": {"member.added"}})
+	body := testapp.Body(res)
+	if res.StatusCode != http.StatusOK || !strings.Contains(body, "whsec_") || !strings.Contains(body, "member.added") {
+		t.Fatalf("add a group webhook: %d\n%s", res.StatusCode, body)
+	}
+	res = app.PostForm(t, oc, base, url.Values{"url": {"http://127.0.0.1:9/hook"}})
+	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(testapp.Body(res), "Choose all events or at least one event type.") {
+		t.Errorf("no event type chosen: %d", res.StatusCode)
+	}
+	if res := app.Get(t, oc, base+"/"+site.ID); res.StatusCode != http.StatusNotFound {
+		t.Errorf("the site's endpoint under the group's page: %d, want 404", res.StatusCode)
+	}
+	if res := app.Get(t, oc, "/admin/webhooks"); res.StatusCode != http.StatusForbidden {
+		t.Errorf("a group admin opens /admin/webhooks: %d, want 403", res.StatusCode)
+	}
+	mc := app.SignedIn(t, "mo@example.com")
+	if res := app.Get(t, mc, base); res.StatusCode != http.StatusForbidden {
+		t.Errorf("a site member opens the group's webhooks: %d, want 403", res.StatusCode)
+	}
+	ac := app.SignedIn(t, "ada@example.com")
+	if body := testapp.Body(app.Get(t, ac, base)); !strings.Contains(body, "http://127.0.0.1:9/hook") || strings.Contains(body, "example.com/site") {
+		t.Error("the group's page should list its endpoint and not the site's")
+	}
+}
