@@ -153,7 +153,8 @@ func (s *Server) renderCreateRequests(w http.ResponseWriter, r *http.Request, st
 	for _, c := range res.Items {
 		pending := c.Status == guildhall.Pending
 		row := templates.QueueRow{Key: c.ID, Name: c.Name, Privacy: c.Privacy.Label(), Requester: c.RequesterName,
-			Since: c.CreatedAt, Age: age(c.CreatedAt, pending), Status: c.Status.Label(), Reason: c.RejectionReason, Pending: pending}
+			Since: c.CreatedAt, Age: age(c.CreatedAt, pending), Status: c.Status.Label(), Reason: c.RejectionReason, Pending: pending,
+			Marks: lifecycleMarksNow(pending, nil, c.ExpiresAt)}
 		if c.GroupSlug != nil {
 			row.NameURL = "/groups/" + *c.GroupSlug
 		}

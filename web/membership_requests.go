@@ -91,7 +91,8 @@ func joinQueue(st queueState, id, action string) templates.Queue {
 func joinRequestRow(j guildhall.JoinRequest, key string) templates.QueueRow {
 	pending := j.Status == guildhall.Pending
 	row := templates.QueueRow{Key: key, Name: j.DisplayName, GroupName: j.GroupName, GroupSlug: j.GroupSlug,
-		Since: j.CreatedAt, Age: age(j.CreatedAt, pending), Status: j.Status.Label(), Reason: j.RejectionReason, Pending: pending}
+		Since: j.CreatedAt, Age: age(j.CreatedAt, pending), Status: j.Status.Label(), Reason: j.RejectionReason, Pending: pending,
+		Marks: lifecycleMarksNow(pending, j.EscalatedAt, j.ExpiresAt)}
 	for _, a := range j.Answers {
 		row.Answers = append(row.Answers, templates.AnswerRow{Question: a.Question, Answer: a.Text})
 	}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"time"
 
 	"guildhall/internal/guildhall"
 	"guildhall/templates"
@@ -56,4 +57,29 @@ func (s *Server) markNotificationsRead(w http.ResponseWriter, r *http.Request) {
 		s.setFlash(w, r, "All notifications are marked read.")
 	}
 	s.redirect(w, r, "/notifications")
+}
+
+// lifecycleMarks are the marks of a pending request in a queue: escalated
+// to the site admins, and when it expires while expiry is on.
+func lifecycleMarks(pending bool, escalatedAt, expiresAt *time.Time, now time.Time) []string {
+	if !pending {
+		return nil
+	}
+	var marks []string
+	if escalatedAt != nil {
+		marks = append(marks, "Escalated")
+	}
+	if expiresAt != nil {
+		if expiresAt.After(now) {
+			marks = append(marks, "Expires in "+templates.Waited(now, *expiresAt))
+		} else {
+			marks = append(marks, "Expires now")
+		}
+	}
+	return marks
+}
+
+// lifecycleMarksNow is lifecycleMarks as of now.
+func lifecycleMarksNow(pending bool, escalatedAt, expiresAt *time.Time) []string {
+	return lifecycleMarks(pending, escalatedAt, expiresAt, time.Now())
 }

@@ -84,3 +84,35 @@ func TestAdminSettingsLifecycleFields(t *testing.T) {
 		t.Errorf("the page does not show the saved days:\n%s", body)
 	}
 }
+
+// The inbox marks a request escalated to the site admins and says when it
+// expires, while those timers are on.
+func TestInboxShowsExpiryAndEscalation(t *testing.T) {
+	t.Parallel()
+	app := testapp.New(t)
+	ctx := context.Background()
+	sam := app.Account(t, "sam@example.com", "Sam", testapp.SiteAdmin)
+	ann := app.Account(t, "ann@example.com", "Ann")
+	c, err := app.Services.Groups.CreateGroup(ctx, guildhall.ActorFor(sam), guildhall.GroupInput{Name: "Hiking Club", Privacy: guildhall.Private}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := app.Services.Membership.Join(ctx, guildhall.ActorFor(ann), c.Group.ID, nil); err != nil {
+		t.Fatal(err)
+	}
+	app.DB.MustExecContext(ctx, `UPDATE join_requests SET created_at = now() - interval '3 days'`)
+	expire, escalate := 10, 2
+	if _, err := app.Services.Settings.UpdateSettings(ctx, guildhall.ActorFor(sam), guildhall.SettingsUpdate{
+		ExpireAfterDays: &expire, EscalateAfterDays: &escalate}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := app.Services.Lifecycle.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	body := testapp.Body(app.Get(t, app.SignedIn(t, "sam@example.com"), "/inbox"))
+	for _, want := range []string{">Escalated<", ">Expires in 6 days<", "3 days"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the inbox lacks %q:\n%s", want, body)
+		}
+	}
+}
