@@ -11,7 +11,7 @@ help: ## list the targets
 	@grep -hE '^[a-zA-Z/_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-22s %s\n", $$1, $$2}'
 
 run: build ## build and serve on 127.0.0.1:8080 (a private PostgreSQL when DATABASE_URL is unset)
-	./$(BIN) serve
+	./$(BIN) serve --drain-delay 0
 
 build: ## build bin/guildhall
 	$(GO) build -o $(BIN) ./cmd/guildhall

@@ -10,6 +10,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -19,6 +20,7 @@ import (
 	"guildhall/internal/guildhall"
 	"guildhall/internal/jobs"
 	"guildhall/internal/mail"
+	"guildhall/internal/metrics"
 	"guildhall/internal/postgres"
 	"guildhall/internal/webhooks"
 	"guildhall/web"
@@ -36,6 +38,13 @@ type Config struct {
 	// ShutdownTimeout bounds how long Serve waits for in-flight requests
 	// once its context ends; zero means 20 s.
 	ShutdownTimeout time.Duration
+	// DrainDelay is how long Serve keeps serving, with /readyz answering
+	// 503, between its context ending and the listener closing: time for a
+	// load balancer's health check to take this instance out.
+	DrainDelay time.Duration
+	// MetricsAddr, when set, serves Prometheus metrics at /metrics on this
+	// address, apart from the public listener.
+	MetricsAddr string
 	// Web and API, when set, change the web server's and the API's
 	// configuration before they are built (tests tighten limits this way).
 	Web func(*web.Config)
@@ -52,6 +61,8 @@ type Config struct {
 
 // App is Guildhall assembled over one database.
 type App struct {
+	// Metrics holds the Prometheus registry Serve exposes on MetricsAddr.
+	Metrics  *metrics.Metrics
 	DB       *postgres.DB
 	Services *postgres.Services
 	// Server serves the dashboard with the API mounted at /api/v1/.
@@ -76,6 +87,7 @@ func New(db *postgres.DB, c Config) *App {
 		Logger: c.Logger, Accounts: s.Accounts, Groups: s.Groups, Settings: s.Settings,
 		CreateRequests: s.CreateRequests, Membership: s.Membership, Tokens: s.Tokens, Notifications: s.Notifications,
 		Webhooks: s.Webhooks,
+		Limiter:  s.Limits,
 	}
 	if c.API != nil {
 		c.API(&apiCfg)
@@ -97,11 +109,18 @@ func New(db *postgres.DB, c Config) *App {
 		TrustProxy:     c.TrustProxy,
 		EmailOn:        c.Mail != nil,
 		Email:          s.Notifications,
+		Limiter:        s.Limits,
 	}
+	m := metrics.New(db.DB.DB, func(ctx context.Context) (metrics.Counts, error) {
+		g, err := db.SiteGauges(ctx)
+		return metrics.Counts(g), err
+	})
+	webCfg.Requests = m
+	webCfg.MigrationVersion = func(ctx context.Context) (int64, error) { return postgres.MigrationVersion(ctx, db.DB.DB) }
 	if c.Web != nil {
 		c.Web(&webCfg)
 	}
-	return &App{DB: db, Services: s, Server: web.New(webCfg), config: c, jobs: registerJobs(db, s, guard, c)}
+	return &App{Metrics: m, DB: db, Services: s, Server: web.New(webCfg), config: c, jobs: registerJobs(db, s, guard, c)}
 }
 
 // Serve serves HTTP on ln, with the background work beside it, until ctx
@@ -118,13 +137,19 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	bg, stopBG := context.WithCancel(context.Background())
 	defer stopBG()
-	go a.Server.Housekeeping(bg)
 	queue, err := a.StartJobs(bg, 0)
 	if err != nil {
 		return err
 	}
 
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
+	if a.config.MetricsAddr != "" {
+		ms, err := a.serveMetrics(errc)
+		if err != nil {
+			return err
+		}
+		defer ms.Close()
+	}
 	go func() { errc <- hs.Serve(ln) }()
 	logger.Info("Guildhall is serving at http://" + ln.Addr().String() + "/")
 
@@ -132,6 +157,15 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
+	}
+	a.Server.Drain()
+	if d := a.config.DrainDelay; d > 0 {
+		logger.Info("shutting down: /readyz answers 503; still serving while the load balancer notices", "drain_delay", d)
+		select {
+		case <-time.After(d):
+		case err := <-errc:
+			return err
+		}
 	}
 	logger.Info("shutting down: finishing in-flight requests")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), cmp.Or(a.config.ShutdownTimeout, 20*time.Second))
@@ -146,4 +180,23 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+// serveMetrics serves /metrics on MetricsAddr; a failure to serve lands in
+// errc.
+func (a *App) serveMetrics(errc chan<- error) (*http.Server, error) {
+	ln, err := net.Listen("tcp", a.config.MetricsAddr)
+	if err != nil {
+		return nil, fmt.Errorf("metrics listener: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", a.Metrics.Handler())
+	ms := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := ms.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			errc <- fmt.Errorf("metrics: %w", err)
+		}
+	}()
+	a.config.Logger.Info("metrics at http://" + ln.Addr().String() + "/metrics")
+	return ms, nil
 }

@@ -37,7 +37,33 @@ func registerJobs(db *postgres.DB, s *postgres.Services, guard *webhooks.Guard, 
 	jobs.Register(reg, &webhooks.Worker{Store: s.Webhooks, Render: api.EventBody, Client: guard.Client()})
 	jobs.Register(reg, &sessionSweeper{sessions: postgres.NewSessionRows(db), logger: logger})
 	reg.Every("delete_expired_sessions", 10*time.Minute, func() river.JobArgs { return sessionSweep{} })
+	jobs.Register(reg, &limitSweeper{limits: s.Limits, logger: logger})
+	reg.Every("sweep_rate_limits", 10*time.Minute, func() river.JobArgs { return limitSweep{} })
 	return reg
+}
+
+// limitSweep deletes the rate-limit buckets that have refilled (a missing
+// bucket starts full, so only the table's size changes).
+type limitSweep struct{}
+
+// Kind names the job in the queue.
+func (limitSweep) Kind() string { return "sweep_rate_limits" }
+
+type limitSweeper struct {
+	river.WorkerDefaults[limitSweep]
+	limits *postgres.Limiter
+	logger *slog.Logger
+}
+
+func (w *limitSweeper) Work(ctx context.Context, _ *river.Job[limitSweep]) error {
+	n, err := w.limits.Sweep(ctx, time.Now())
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		w.logger.Info("swept refilled rate-limit buckets", "count", n)
+	}
+	return nil
 }
 
 // sessionSweep deletes expired sessions; the leader enqueues it every ten

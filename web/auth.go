@@ -1,15 +1,14 @@
 package web
 
 import (
+	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
-
-	"golang.org/x/time/rate"
 
 	"guildhall/internal/guildhall"
 	"guildhall/templates"
@@ -38,7 +37,11 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request) {
 	// Every sign-up that creates an account or finds the email taken costs
 	// one from the address's bucket: that bounds both the accounts one
 	// address makes and what sign-up can tell about which emails exist.
-	wait, refund := s.logins.allowSignup(s.clientIP(r), time.Now())
+	wait, refund, err := s.logins.allowSignup(r.Context(), s.clientIP(r), time.Now())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	if wait > 0 {
 		w.Header().Set("Retry-After", retryAfter(wait))
 		form.Errors = map[string]string{"": "Too many accounts were created from your address. Please wait a while and try again."}
@@ -85,7 +88,11 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	email := strings.TrimSpace(r.PostFormValue("email"))
 	next := safeNext(r.PostFormValue("next"))
 	form := templates.LoginForm{Page: s.page(r, "Sign in", ""), Email: email, Next: next}
-	wait, refund := s.logins.allow(s.clientIP(r), strings.ToLower(email), time.Now())
+	wait, refund, err := s.logins.allow(r.Context(), s.clientIP(r), strings.ToLower(email), time.Now())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	if wait > 0 {
 		w.Header().Set("Retry-After", retryAfter(wait))
 		form.Error = "Too many sign-in attempts. Please wait a minute and try again."
@@ -181,80 +188,62 @@ func (l LoginLimits) withDefaults() LoginLimits {
 	return l
 }
 
-type limiterEntry struct {
-	lim  *rate.Limiter
-	seen time.Time
-}
-
-// loginLimiter keeps a token bucket per account and per address.
+// loginLimiter takes sign-in and sign-up attempts from token buckets kept by
+// the shared Limiter, so the limits hold across every instance.
 type loginLimiter struct {
 	limits LoginLimits
-	mu     sync.Mutex
-	byKey  map[string]*limiterEntry
+	shared guildhall.Limiter
+	logger *slog.Logger
 }
 
-func newLoginLimiter(l LoginLimits) *loginLimiter {
-	return &loginLimiter{limits: l.withDefaults(), byKey: map[string]*limiterEntry{}}
+func newLoginLimiter(l LoginLimits, shared guildhall.Limiter, logger *slog.Logger) *loginLimiter {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &loginLimiter{limits: l.withDefaults(), shared: shared, logger: logger}
 }
 
 // allow takes one attempt from both buckets and returns how long to wait
 // when either is empty (0 means go ahead), and a refund that gives the
 // attempt back: a successful sign-in costs nothing, so only failures (and
 // refused attempts) use up the limits.
-func (l *loginLimiter) allow(ip, email string, now time.Time) (time.Duration, func()) {
-	return l.take(now, bucketSpec{"ip:" + ip, l.limits.AddressBurst, l.limits.AddressEvery},
-		bucketSpec{"acct:" + email, l.limits.AccountBurst, l.limits.AccountEvery})
+func (l *loginLimiter) allow(ctx context.Context, ip, email string, now time.Time) (time.Duration, func(), error) {
+	return l.take(ctx, now,
+		guildhall.Bucket{Key: "login-ip:" + ip, Limit: guildhall.Every(l.limits.AddressEvery, l.limits.AddressBurst)},
+		guildhall.Bucket{Key: "login-account:" + email, Limit: guildhall.Every(l.limits.AccountEvery, l.limits.AccountBurst)})
 }
 
 // allowSignup takes one sign-up from the address's bucket, as allow does.
-func (l *loginLimiter) allowSignup(ip string, now time.Time) (time.Duration, func()) {
-	return l.take(now, bucketSpec{"signup:" + ip, l.limits.SignupBurst, l.limits.SignupEvery})
+func (l *loginLimiter) allowSignup(ctx context.Context, ip string, now time.Time) (time.Duration, func(), error) {
+	return l.take(ctx, now,
+		guildhall.Bucket{Key: "signup-ip:" + ip, Limit: guildhall.Every(l.limits.SignupEvery, l.limits.SignupBurst)})
 }
 
-// bucketSpec names a bucket and its limit.
-type bucketSpec struct {
-	key   string
-	burst int
-	every time.Duration
-}
-
-// take takes one from every bucket of specs, or from none when one is
-// empty, and says how long to wait then; refund gives back what it took.
-func (l *loginLimiter) take(now time.Time, specs ...bucketSpec) (time.Duration, func()) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
+// take takes one from each bucket in one round trip; an empty bucket gives
+// nothing (so a refused attempt does not eat into its refill) and sets how
+// long to wait. refund gives back what was taken.
+func (l *loginLimiter) take(ctx context.Context, now time.Time, buckets ...guildhall.Bucket) (time.Duration, func(), error) {
+	if l.shared == nil {
+		return 0, func() {}, nil
+	}
+	waits, err := l.shared.Take(ctx, now, buckets...)
+	if err != nil {
+		return 0, nil, err
+	}
 	var wait time.Duration
-	var taken []*rate.Reservation
-	for _, k := range specs {
-		e := l.byKey[k.key]
-		if e == nil {
-			e = &limiterEntry{lim: rate.NewLimiter(rate.Every(k.every), k.burst)}
-			l.byKey[k.key] = e
+	var taken []string
+	for i, w := range waits {
+		if w > 0 {
+			wait = max(wait, w)
+		} else {
+			taken = append(taken, buckets[i].Key)
 		}
-		e.seen = now
-		r := e.lim.ReserveN(now, 1)
-		if d := r.DelayFrom(now); d > 0 {
-			r.CancelAt(now)
-			wait = max(wait, d)
-			continue
-		}
-		taken = append(taken, r)
 	}
 	refund := func() {
-		for _, r := range taken {
-			r.CancelAt(now)
+		// The refund is owed even if the request's context ended meanwhile.
+		if err := l.shared.Give(context.WithoutCancel(ctx), taken...); err != nil {
+			l.logger.Error("refund a rate-limited attempt", "err", err)
 		}
 	}
-	return wait, refund
-}
-
-// sweep forgets buckets idle for an hour, so the map stays small.
-func (l *loginLimiter) sweep(now time.Time) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	for k, e := range l.byKey {
-		if now.Sub(e.seen) > time.Hour {
-			delete(l.byKey, k)
-		}
-	}
+	return wait, refund, nil
 }

@@ -101,6 +101,9 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 		if sw.status == 0 {
 			sw.status = http.StatusOK
 		}
+		if s.Requests != nil {
+			s.Requests.ObserveRequest(info.pattern, sw.status, time.Since(start))
+		}
 		s.Logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
 			slog.String("method", r.Method),
 			slog.String("route", info.pattern),

@@ -1,11 +1,16 @@
 package web
 
 import (
+	"context"
 	"testing"
 	"time"
+
+	"guildhall/internal/postgres"
+	"guildhall/internal/testdb"
 )
 
-// t0 is the fake clock's start; the limiter takes the time as an argument.
+// t0 is the fake clock's start; the limiter takes the time as an argument
+// (the buckets live in PostgreSQL, the clock stays the caller's).
 var t0 = time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
 
 func TestLoginLimiterDefaults(t *testing.T) {
@@ -86,11 +91,15 @@ func TestLoginLimiterBurstAndRefill(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			l := newLoginLimiter(tc.limits)
+			l := newLoginLimiter(tc.limits, sharedLimiter(t), nil)
 			for i, a := range tc.attempts {
 				// The token buckets compute in floating point: allow a
 				// microsecond of rounding.
-				if got, _ := l.allow(a.ip, a.email, t0.Add(a.at)); (got - a.wantWait).Abs() > time.Microsecond {
+				got, _, err := l.allow(context.Background(), a.ip, a.email, t0.Add(a.at))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if (got - a.wantWait).Abs() > time.Microsecond {
 					t.Errorf("attempt %d (%s, %s at +%v): wait %v, want %v", i+1, a.ip, a.email, a.at, got, a.wantWait)
 				}
 			}
@@ -98,64 +107,43 @@ func TestLoginLimiterBurstAndRefill(t *testing.T) {
 	}
 }
 
-func TestLoginLimiterSweepForgetsIdleBuckets(t *testing.T) {
-	l := newLoginLimiter(LoginLimits{})
-	l.allow("10.0.0.1", "ada", t0)
-	l.allow("10.0.0.2", "bob", t0.Add(30*time.Minute))
-	if len(l.byKey) != 4 {
-		t.Fatalf("%d buckets, want 4 (two addresses, two accounts)", len(l.byKey))
-	}
-
-	l.sweep(t0.Add(time.Hour))
-	if len(l.byKey) != 4 {
-		t.Errorf("sweep after an hour kept %d buckets, want all 4 (none idle for more than an hour)", len(l.byKey))
-	}
-	l.sweep(t0.Add(time.Hour + time.Minute))
-	if _, ok := l.byKey["acct:ada"]; ok || len(l.byKey) != 2 {
-		t.Errorf("sweep kept %v, want only bob's buckets", keys(l.byKey))
-	}
-	l.sweep(t0.Add(2 * time.Hour))
-	if len(l.byKey) != 0 {
-		t.Errorf("sweep kept %v, want none", keys(l.byKey))
-	}
-
-	// A forgotten bucket starts full again: with the default limits an
-	// hour of quiet has refilled every bucket anyway.
-	if wait, _ := l.allow("10.0.0.1", "ada", t0.Add(2*time.Hour)); wait != 0 {
-		t.Errorf("after the sweep ada must wait %v, want 0", wait)
-	}
-}
-
 // Successful sign-ins are refunded: a script or a test suite signing in
 // again and again as the same person is never held back, while failures
 // still are.
 func TestLoginLimiterRefundsSuccess(t *testing.T) {
-	l := newLoginLimiter(LoginLimits{AccountBurst: 2, AccountEvery: time.Hour, AddressBurst: 3, AddressEvery: time.Hour})
+	ctx := context.Background()
+	l := newLoginLimiter(LoginLimits{AccountBurst: 2, AccountEvery: time.Hour, AddressBurst: 3, AddressEvery: time.Hour}, sharedLimiter(t), nil)
+	allow := func(ip, email string) (time.Duration, func()) {
+		t.Helper()
+		wait, refund, err := l.allow(ctx, ip, email, t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return wait, refund
+	}
 	for i := range 50 {
-		wait, refund := l.allow("10.0.0.1", "ada", t0)
+		wait, refund := allow("10.0.0.1", "ada")
 		if wait != 0 {
 			t.Fatalf("successful sign-in %d must wait %v", i+1, wait)
 		}
 		refund()
 	}
 	for i := range 2 {
-		if wait, _ := l.allow("10.0.0.1", "ada", t0); wait != 0 {
+		if wait, _ := allow("10.0.0.1", "ada"); wait != 0 {
 			t.Fatalf("failure %d must wait %v", i+1, wait)
 		}
 	}
-	if wait, _ := l.allow("10.0.0.1", "ada", t0); wait != time.Hour {
+	if wait, _ := allow("10.0.0.1", "ada"); wait != time.Hour {
 		t.Fatalf("third failure for ada: wait %v, want an hour", wait)
 	}
 	// The refused attempt still counted against the address: one left.
-	if wait, _ := l.allow("10.0.0.1", "bob", t0); wait != time.Hour {
+	if wait, _ := allow("10.0.0.1", "bob"); wait != time.Hour {
 		t.Fatalf("bob after three attempts from the address: wait %v, want an hour", wait)
 	}
 }
 
-func keys(m map[string]*limiterEntry) []string {
-	var ks []string
-	for k := range m {
-		ks = append(ks, k)
-	}
-	return ks
+// sharedLimiter is the limiter every instance shares, over a fresh database.
+func sharedLimiter(t *testing.T) *postgres.Limiter {
+	t.Helper()
+	return postgres.NewLimiter(postgres.Wrap(testdb.New(t)))
 }

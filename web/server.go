@@ -7,6 +7,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"guildhall/internal/guildhall"
@@ -39,36 +40,41 @@ type Config struct {
 	TrustProxy bool
 	// LoginLimits bounds sign-in attempts; zero values take defaults.
 	LoginLimits LoginLimits
+	// MigrationVersion reports the database's schema version for /readyz
+	// (and, answering, that the database does); nil leaves it to Ping.
+	MigrationVersion func(ctx context.Context) (int64, error)
+	// Requests, when set, is told of every answered request (metrics).
+	Requests RequestObserver
+	// Limiter keeps the rate limits' buckets where every instance shares
+	// them (postgres.Limiter); nil limits nothing.
+	Limiter guildhall.Limiter
+}
+
+// RequestObserver learns of every answered request: its route pattern
+// ("" when none matched), status and duration.
+type RequestObserver interface {
+	ObserveRequest(route string, status int, took time.Duration)
 }
 
 // Server is the HTTP handler of Guildhall.
 type Server struct {
 	Config
-	logins  *loginLimiter
-	handler http.Handler
+	// draining is set when shutdown begins: /readyz then answers 503 so a
+	// load balancer stops sending before the listener closes.
+	draining atomic.Bool
+	logins   *loginLimiter
+	handler  http.Handler
 }
 
 // New builds the server and its routes.
 func New(cfg Config) *Server {
-	s := &Server{Config: cfg, logins: newLoginLimiter(cfg.LoginLimits)}
+	s := &Server{Config: cfg, logins: newLoginLimiter(cfg.LoginLimits, cfg.Limiter, cfg.Logger)}
 	s.handler = s.middleware(s.routes())
 	return s
 }
 
+// Drain makes /readyz answer 503 from now on; requests are still served.
+func (s *Server) Drain() { s.draining.Store(true) }
+
 // ServeHTTP serves one request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
-
-// Housekeeping forgets idle rate limiters until ctx ends. (Expired sessions
-// are deleted by a periodic job of the durable queue, app/jobs.go.)
-func (s *Server) Housekeeping(ctx context.Context) {
-	t := time.NewTicker(10 * time.Minute)
-	defer t.Stop()
-	for {
-		s.logins.sweep(time.Now())
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
-}

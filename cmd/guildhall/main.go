@@ -30,7 +30,8 @@ func main() {
 }
 
 const usage = `usage:
-  guildhall serve   [--addr A] [--database-url U] [--data-dir D]
+  guildhall serve   [--addr A] [--database-url U] [--data-dir D] [--trust-proxy] [--metrics-addr M]
+                    [--shutdown-timeout T] [--drain-delay T] [--api-rate-limit R] [--api-burst B]
   guildhall migrate [--database-url U] [--data-dir D]
   guildhall user add --email E --name N (--password P | --password-stdin) [--site-admin] [--private-profile]
   guildhall token create --email E --name N [--elevated]

@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"strings"
+	"time"
 
 	"golang.org/x/time/rate"
 
@@ -28,6 +29,9 @@ func serve(ctx context.Context, args []string, logger *slog.Logger) error {
 	smtpURL := fs.String("smtp-url", os.Getenv("GUILDHALL_SMTP_URL"), "SMTP server for email: smtp://, smtp+starttls:// or smtps://[user:pass@]host[:port]; empty keeps notifications in-app")
 	mailFrom := fs.String("mail-from", os.Getenv("GUILDHALL_MAIL_FROM"), "the From address of email")
 	baseURL := fs.String("base-url", os.Getenv("GUILDHALL_BASE_URL"), "where people reach Guildhall, for links in email (default http://ADDR)")
+	metricsAddr := fs.String("metrics-addr", os.Getenv("GUILDHALL_METRICS_ADDR"), "serve Prometheus metrics at /metrics on this address (off when empty); keep it off the public network")
+	shutdownTimeout := fs.Duration("shutdown-timeout", envDuration("GUILDHALL_SHUTDOWN_TIMEOUT", 20*time.Second), "how long in-flight requests may take to finish on shutdown")
+	drainDelay := fs.Duration("drain-delay", envDuration("GUILDHALL_DRAIN_DELAY", 5*time.Second), "on shutdown, how long /readyz answers 503 while requests are still served, before the listener closes")
 	dbFlags(fs, &c)
 	if err := parse(fs, args); err != nil {
 		return err
@@ -41,6 +45,9 @@ func serve(ctx context.Context, args []string, logger *slog.Logger) error {
 	}
 	if *baseURL == "" {
 		*baseURL = "http://" + c.Addr
+	}
+	if *shutdownTimeout <= 0 || *drainDelay < 0 {
+		return errors.New("serve: --shutdown-timeout must be above 0 and --drain-delay not below 0")
 	}
 	if *apiRate <= 0 || *apiBurst < 1 {
 		return errors.New("serve: --api-rate-limit must be above 0 and --api-burst at least 1")
@@ -56,9 +63,10 @@ func serve(ctx context.Context, args []string, logger *slog.Logger) error {
 		logger.Info("email is off: notifications stay in-app (set GUILDHALL_SMTP_URL and GUILDHALL_MAIL_FROM to send email)")
 	}
 
-	a := app.New(db, app.Config{Logger: logger, TrustProxy: c.TrustProxy, WebhooksAllowPrivate: *allowPrivate, Mail: sender, BaseURL: *baseURL, API: func(ac *api.Config) {
-		ac.RateLimit, ac.Burst = rate.Limit(*apiRate), *apiBurst
-	}})
+	a := app.New(db, app.Config{Logger: logger, TrustProxy: c.TrustProxy, WebhooksAllowPrivate: *allowPrivate, Mail: sender, BaseURL: *baseURL,
+		MetricsAddr: *metricsAddr, ShutdownTimeout: *shutdownTimeout, DrainDelay: *drainDelay, API: func(ac *api.Config) {
+			ac.RateLimit, ac.Burst = rate.Limit(*apiRate), *apiBurst
+		}})
 	if n, err := a.Services.Accounts.CountAccounts(ctx); err == nil && n == 0 {
 		logger.Info("no accounts yet; create the first site admin with: " + firstAdminHint(c))
 	}

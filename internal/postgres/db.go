@@ -6,6 +6,7 @@ package postgres
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -53,9 +54,38 @@ func Open(ctx context.Context, url string) (*DB, error) {
 // Wrap adopts an open handle (tests get theirs from pgtestdb).
 func Wrap(db *sqlx.DB) *DB { return &DB{DB: db, Now: time.Now, stmts: &stmtCache{}} }
 
+// migrationLock is the key of the session advisory lock the migrate step
+// holds ("guildhal" in ASCII): instances that start together queue on it, so
+// the first migrates and the others find nothing left to do.
+const migrationLock int64 = 0x6775696c6468616c
+
 // Migrate applies every pending migration, each in its own transaction, and
 // then River's (the job queue's tables), and returns how many it applied.
+// The whole step runs under an advisory lock, so several instances starting
+// at once on one database migrate it once; whatever else must be migrated
+// with the schema belongs inside migrateLocked.
 func Migrate(ctx context.Context, db *sql.DB) (int, error) {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("migrations: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, migrationLock); err != nil {
+		return 0, fmt.Errorf("migrations: wait for the migration lock: %w", err)
+	}
+	// Unlocking on a canceled ctx would fail; closing the connection
+	// releases the lock too, so a failed unlock closes it for good.
+	defer func() {
+		if _, err := conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, migrationLock); err != nil {
+			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+	}()
+	return migrateLocked(ctx, db)
+}
+
+// migrateLocked applies Guildhall's migrations and River's; the caller
+// holds the lock.
+func migrateLocked(ctx context.Context, db *sql.DB) (int, error) {
 	sub, err := fs.Sub(migrations.FS, ".")
 	if err != nil {
 		return 0, err
@@ -73,6 +103,17 @@ func Migrate(ctx context.Context, db *sql.DB) (int, error) {
 	}
 	n, err := jobs.Migrate(ctx, db)
 	return len(res) + n, err
+}
+
+// MigrationVersion is the version of the newest migration applied (0 before
+// any), for /readyz.
+func MigrationVersion(ctx context.Context, db *sql.DB) (int64, error) {
+	var v sql.NullInt64
+	err := db.QueryRowContext(ctx, `SELECT max(version_id) FROM goose_db_version WHERE is_applied`).Scan(&v)
+	if err != nil {
+		return 0, fmt.Errorf("migration version: %w", err)
+	}
+	return v.Int64, nil
 }
 
 // inTx runs fn in a transaction and commits when fn returns nil.
@@ -107,3 +148,25 @@ var uuidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]
 // isUUID reports whether s can be an id; anything else is simply not found,
 // rather than a driver error about the uuid type.
 func isUUID(s string) bool { return uuidPattern.MatchString(s) }
+
+// SiteGauges are the numbers an operator watches, counted over indexes in
+// one round trip (for the metrics, at scrape time).
+type SiteGauges struct {
+	PendingJoinRequests   int64
+	PendingCreateRequests int64
+	Sessions              int64
+}
+
+// SiteGauges counts pending join and create requests and live sessions.
+func (db *DB) SiteGauges(ctx context.Context) (SiteGauges, error) {
+	var g SiteGauges
+	err := db.QueryRowContext(ctx, `
+		SELECT (SELECT count(*) FROM join_requests WHERE status = 'PENDING'),
+		       (SELECT count(*) FROM create_requests WHERE status = 'PENDING'),
+		       (SELECT count(*) FROM sessions WHERE expires_at > now())`).
+		Scan(&g.PendingJoinRequests, &g.PendingCreateRequests, &g.Sessions)
+	if err != nil {
+		return g, fmt.Errorf("site gauges: %w", err)
+	}
+	return g, nil
+}

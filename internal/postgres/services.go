@@ -17,6 +17,8 @@ type Services struct {
 	Notifications  *NotificationService
 	Lifecycle      *LifecycleService
 	Webhooks       *WebhookService
+	// Limits holds the rate limits' buckets for every instance.
+	Limits *Limiter
 }
 
 // NewServices builds every service over db.
@@ -33,5 +35,6 @@ func NewServices(db *DB, hasher *guildhall.PasswordHasher) *Services {
 		Lifecycle:      NewLifecycleService(db),
 		// Endpoints must be public until the wiring allows otherwise.
 		Webhooks: NewWebhookService(db, &webhooks.Guard{}),
+		Limits:   NewLimiter(db),
 	}
 }

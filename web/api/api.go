@@ -39,6 +39,9 @@ type Config struct {
 	// Burst how many it may make at once; zero values take the defaults.
 	RateLimit rate.Limit
 	Burst     int
+	// Limiter keeps each token's bucket where every instance shares it
+	// (postgres.Limiter); nil limits nothing.
+	Limiter guildhall.Limiter
 }
 
 // Default rate limit of one token: generous for a script working through
@@ -52,7 +55,6 @@ const (
 // Handler serves the API.
 type Handler struct {
 	cfg    Config
-	limits *limiters
 	routes []route
 	// mux serves the routes; shared serves, by path, those of sharedShape
 	// (see register).
@@ -71,7 +73,7 @@ func New(cfg Config) *Handler {
 	if cfg.Burst == 0 {
 		cfg.Burst = DefaultBurst
 	}
-	h := &Handler{cfg: cfg, limits: newLimiters(cfg.RateLimit, cfg.Burst), crossOrigin: http.NewCrossOriginProtection()}
+	h := &Handler{cfg: cfg, crossOrigin: http.NewCrossOriginProtection()}
 	h.routes = h.routeTable()
 	h.register()
 	h.openapi = buildOpenAPI(h.routes)

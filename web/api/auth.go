@@ -2,12 +2,10 @@ package api
 
 import (
 	"crypto/sha256"
+	"encoding/hex"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
-
-	"golang.org/x/time/rate"
 
 	"guildhall/internal/guildhall"
 )
@@ -27,58 +25,19 @@ func (h *Handler) authenticate(r *http.Request) (guildhall.Actor, error) {
 	if err != nil {
 		return guildhall.Actor{}, err
 	}
-	if wait, ok := h.limits.allow(sha256.Sum256([]byte(token)), time.Now()); !ok {
-		return guildhall.Actor{}, &rateLimitError{retryAfter: wait}
+	if h.cfg.Limiter != nil {
+		// Keyed by the token's sha256, so no token is kept anywhere.
+		sum := sha256.Sum256([]byte(token))
+		waits, err := h.cfg.Limiter.Take(r.Context(), time.Now(), guildhall.Bucket{
+			Key:   "api-token:" + hex.EncodeToString(sum[:]),
+			Limit: guildhall.Limit{Rate: float64(h.cfg.RateLimit), Burst: h.cfg.Burst},
+		})
+		if err != nil {
+			return guildhall.Actor{}, err
+		}
+		if waits[0] > 0 {
+			return guildhall.Actor{}, &rateLimitError{retryAfter: waits[0]}
+		}
 	}
 	return actor, nil
-}
-
-// limiters keeps one token bucket per API token (keyed by the token's
-// sha256, so no token sits in memory longer than its call).
-type limiters struct {
-	every rate.Limit
-	burst int
-
-	mu        sync.Mutex
-	buckets   map[[32]byte]*bucket
-	lastSweep time.Time
-}
-
-type bucket struct {
-	lim  *rate.Limiter
-	seen time.Time
-}
-
-// idleAfter is how long an unused bucket is kept; by then it is full again,
-// so forgetting it changes nothing for its token.
-const idleAfter = 10 * time.Minute
-
-func newLimiters(every rate.Limit, burst int) *limiters {
-	return &limiters{every: every, burst: burst, buckets: map[[32]byte]*bucket{}, lastSweep: time.Now()}
-}
-
-// allow takes one call from key's bucket, or says how long to wait.
-func (l *limiters) allow(key [32]byte, now time.Time) (time.Duration, bool) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if now.Sub(l.lastSweep) > idleAfter {
-		for k, b := range l.buckets {
-			if now.Sub(b.seen) > idleAfter {
-				delete(l.buckets, k)
-			}
-		}
-		l.lastSweep = now
-	}
-	b := l.buckets[key]
-	if b == nil {
-		b = &bucket{lim: rate.NewLimiter(l.every, l.burst)}
-		l.buckets[key] = b
-	}
-	b.seen = now
-	res := b.lim.ReserveN(now, 1)
-	if delay := res.DelayFrom(now); delay > 0 {
-		res.CancelAt(now)
-		return delay, false
-	}
-	return 0, true
 }
