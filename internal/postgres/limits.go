@@ -2,9 +2,13 @@ package postgres
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/lib/pq"
 
@@ -52,10 +56,10 @@ func (l *Limiter) Take(ctx context.Context, now time.Time, buckets ...guildhall.
 		if b.Limit.Burst < 1 || b.Limit.Rate <= 0 {
 			return nil, fmt.Errorf("rate limit %s: burst %d and rate %g must be positive", b.Key, b.Limit.Burst, b.Limit.Rate)
 		}
-		if slices.Contains(keys, b.Key) {
+		if slices.Contains(keys, storedKey(b.Key)) {
 			return nil, fmt.Errorf("rate limit %s: named twice", b.Key)
 		}
-		keys = append(keys, b.Key)
+		keys = append(keys, storedKey(b.Key))
 		bursts = append(bursts, float64(b.Limit.Burst))
 		rates = append(rates, b.Limit.Rate)
 	}
@@ -87,8 +91,12 @@ func (l *Limiter) Give(ctx context.Context, keys ...string) error {
 	if len(keys) == 0 {
 		return nil
 	}
+	stored := make([]string, len(keys))
+	for i, k := range keys {
+		stored[i] = storedKey(k)
+	}
 	_, err := l.db.ExecContext(ctx, `
-		UPDATE rate_limits SET tokens = LEAST(burst, tokens + 1) WHERE key = ANY($1)`, pq.Array(keys))
+		UPDATE rate_limits SET tokens = LEAST(burst, tokens + 1) WHERE key = ANY($1)`, pq.Array(stored))
 	if err != nil {
 		return fmt.Errorf("rate limit refund: %w", err)
 	}
@@ -104,4 +112,16 @@ func (l *Limiter) Sweep(ctx context.Context, now time.Time) (int64, error) {
 		return 0, fmt.Errorf("sweep rate limits: %w", err)
 	}
 	return res.RowsAffected()
+}
+
+// storedKey is key as PostgreSQL text can hold it. Keys carry what callers
+// were sent (an email, a forwarded address), which may hold NUL or invalid
+// UTF-8: such a key is stored as its sha256, so it still has a bucket of
+// its own instead of failing the request.
+func storedKey(key string) string {
+	if utf8.ValidString(key) && !strings.ContainsRune(key, 0) {
+		return key
+	}
+	sum := sha256.Sum256([]byte(key))
+	return "sha256:" + hex.EncodeToString(sum[:])
 }

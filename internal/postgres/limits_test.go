@@ -98,3 +98,28 @@ func TestLimiterRefusesNonsense(t *testing.T) {
 		}
 	}
 }
+
+// TestLimiterTakesAnyKey: keys carry what callers sent, NUL and invalid
+// UTF-8 included; each still gets a bucket of its own.
+func TestLimiterTakesAnyKey(t *testing.T) {
+	ctx := context.Background()
+	l := NewLimiter(Wrap(testdb.New(t)))
+	now := time.Now()
+	one := guildhall.Every(time.Hour, 1)
+	for _, key := range []string{"login-account:a\x00b", "login-account:\xff\xfe", "login-account:ok"} {
+		waits, err := l.Take(ctx, now, guildhall.Bucket{Key: key, Limit: one})
+		if err != nil || waits[0] != 0 {
+			t.Fatalf("first take of %q: %v, %v", key, waits, err)
+		}
+		waits, err = l.Take(ctx, now, guildhall.Bucket{Key: key, Limit: one})
+		if err != nil || waits[0] == 0 {
+			t.Fatalf("second take of %q: %v, %v; want a wait", key, waits, err)
+		}
+		if err := l.Give(ctx, key); err != nil {
+			t.Fatal(err)
+		}
+		if waits, err := l.Take(ctx, now, guildhall.Bucket{Key: key, Limit: one}); err != nil || waits[0] != 0 {
+			t.Fatalf("take after a refund of %q: %v, %v", key, waits, err)
+		}
+	}
+}
