@@ -33,7 +33,8 @@ const (
 // a11yPage is a page checked for accessibility, as each kind of person who
 // sees it. In path, {slug} is a private group the group admin runs and the
 // member belongs to (with a request waiting), {other} a private group with
-// membership questions the member has not joined.
+// membership questions the member has not joined, {hook} a site webhook
+// with a delivery logged.
 type a11yPage struct {
 	path string
 	as   []person
@@ -66,6 +67,9 @@ var a11yPages = []a11yPage{
 	{"/admin/create-requests?status=ALL", []person{siteAdmin}},
 	{"/admin/audit", []person{siteAdmin}},
 	{"/admin/audit?action=group.created", []person{siteAdmin}},
+	{"/admin/webhooks", []person{siteAdmin, member}},
+	{"/admin/webhooks/{hook}", []person{siteAdmin}},
+	{"/groups/{slug}/webhooks", []person{groupAdmin, siteAdmin}},
 }
 
 // axeViolation is one rule a page breaks, as axe reports it.
@@ -109,6 +113,14 @@ func TestAccessibilityEveryPage(t *testing.T) {
 		}
 	}
 
+	hook, _, err := w.app.Services.Webhooks.CreateWebhook(ctx, guildhall.ActorFor(w.root),
+		guildhall.NewWebhook{URL: "http://127.0.0.1:9/hook", EventTypes: []string{"*"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.app.DB.MustExecContext(ctx, `INSERT INTO webhook_deliveries (webhook_id, event_id, attempt, status_code, duration_ms, response_excerpt, succeeded)
+		SELECT $1, id, 1, 200, 12, 'ok', true FROM events LIMIT 1`, hook.ID)
+
 	who := map[person]*guildhall.Account{member: mo, groupAdmin: olga, siteAdmin: w.root}
 	for _, p := range []person{visitor, member, groupAdmin, siteAdmin} {
 		b := newTabFor(t, w.app, 5*time.Minute)
@@ -119,7 +131,7 @@ func TestAccessibilityEveryPage(t *testing.T) {
 			if !containsPerson(page.as, p) {
 				continue
 			}
-			path := strings.NewReplacer("{slug}", g.Slug, "{other}", other.Slug).Replace(page.path)
+			path := strings.NewReplacer("{slug}", g.Slug, "{other}", other.Slug, "{hook}", hook.ID).Replace(page.path)
 			t.Run(string(p)+" "+page.path, func(t *testing.T) {
 				b.t = t
 				b.open(path)
