@@ -107,7 +107,7 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, e := range res.Items {
 		v.Rows = append(v.Rows, templates.AuditRow{At: e.At, Sentence: templates.AuditSentence(e),
-			Before: prettyJSON(e.Before.Raw), After: prettyJSON(e.After.Raw)})
+			Before: prettyJSON(e.Before.Raw), After: prettyJSON(e.After.Raw), DeliveriesURL: auditDeliveriesURL(e)})
 	}
 	if res.Prev != "" {
 		v.PrevURL = "/admin/audit" + auditQueryString(f, "cursor", res.Prev)

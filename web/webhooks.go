@@ -24,6 +24,55 @@ func (s *Server) webhookRoutes(mux *http.ServeMux) {
 		mux.HandleFunc("POST "+base+"/{id}/delete", s.deleteWebhook)
 		mux.HandleFunc("POST "+base+"/{id}/deliveries/{delivery}/redeliver", s.redeliver)
 	}
+	mux.HandleFunc("GET /admin/audit/{id}/deliveries", s.auditDeliveriesPage)
+}
+
+// auditDeliveriesURL leads from an audit entry to the deliveries of its
+// events; "" when the action raises none.
+func auditDeliveriesURL(e guildhall.AuditEntry) string {
+	if len(guildhall.EventsOf(e.Action)) == 0 {
+		return ""
+	}
+	return "/admin/audit/" + strconv.FormatInt(e.ID, 10) + "/deliveries"
+}
+
+// auditDeliveriesPage shows site admins where the events of one audited
+// change went: the audit log and the events agree.
+func (s *Server) auditDeliveriesPage(w http.ResponseWriter, r *http.Request) {
+	if !s.siteAdminOnly(w, r) {
+		return
+	}
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		s.fail(w, r, guildhall.NotFound("There is no such audit entry."))
+		return
+	}
+	list, err := s.Webhooks.AuditDeliveries(r.Context(), viewer(r), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p := templates.AuditDeliveriesPage{Page: s.page(r, "Webhook deliveries", "admin")}
+	for _, d := range list {
+		p.Deliveries = append(p.Deliveries, templates.AuditDeliveryRow{DeliveryRow: deliveryRow(&d),
+			Endpoint: d.WebhookURL, EndpointURL: webhookPath(d.WebhookGroupSlug, d.WebhookID)})
+	}
+	s.render(w, r, http.StatusOK, templates.AuditDeliveries(p))
+}
+
+// webhookPath is the page of an endpoint: the site's under /admin, a
+// group's under the group.
+func webhookPath(groupSlug, id string) string {
+	if groupSlug == "" {
+		return "/admin/webhooks/" + id
+	}
+	return "/groups/" + groupSlug + "/webhooks/" + id
+}
+
+func deliveryRow(d *guildhall.Delivery) templates.DeliveryRow {
+	return templates.DeliveryRow{ID: d.ID, Time: templates.When(d.At), Event: d.EventType,
+		Status: deliveryStatus(d), Duration: strconv.FormatInt(d.Duration.Milliseconds(), 10) + " ms",
+		Attempt: strconv.Itoa(d.Attempt), Excerpt: cmp.Or(d.ResponseExcerpt, d.Error), OK: d.Succeeded}
 }
 
 // webhookScope is the scope a webhook page is in: the site's, or a group's.
@@ -178,9 +227,7 @@ func (s *Server) webhookPage(w http.ResponseWriter, r *http.Request) {
 		Events: eventsLabel(hook.EventTypes), Enabled: hook.Enabled, DisabledReason: hook.DisabledReason}
 	p.Page = s.page(r, "Webhook", map[bool]string{true: "admin", false: "groups"}[p.Admin])
 	for _, d := range log.Items {
-		p.Deliveries = append(p.Deliveries, templates.DeliveryRow{ID: d.ID, Time: templates.When(d.At), Event: d.EventType,
-			Status: deliveryStatus(&d), Duration: strconv.FormatInt(d.Duration.Milliseconds(), 10) + " ms",
-			Attempt: strconv.Itoa(d.Attempt), Excerpt: cmp.Or(d.ResponseExcerpt, d.Error), OK: d.Succeeded})
+		p.Deliveries = append(p.Deliveries, deliveryRow(&d))
 	}
 	if next := log.Offset + len(log.Items); next < log.Total {
 		p.Older = sc.base + "/" + hook.ID + "?offset=" + strconv.Itoa(next)

@@ -3,7 +3,9 @@ package web_test
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -59,5 +61,40 @@ func TestGroupWebhooksPage(t *testing.T) {
 	ac := app.SignedIn(t, "ada@example.com")
 	if body := testapp.Body(app.Get(t, ac, base)); !strings.Contains(body, "http://127.0.0.1:9/hook") || strings.Contains(body, "example.com/site") {
 		t.Error("the group's page should list its endpoint and not the site's")
+	}
+}
+
+// From an audit entry a site admin reaches the deliveries of its events.
+func TestAuditEntryLeadsToItsDeliveries(t *testing.T) {
+	t.Parallel()
+	app := testapp.New(t)
+	ctx := context.Background()
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {}))
+	defer recv.Close()
+	admin := guildhall.ActorFor(app.Account(t, "ada@example.com", "Ada", testapp.SiteAdmin))
+	app.Account(t, "mo@example.com", "Mo")
+	if _, _, err := app.Services.Webhooks.CreateWebhook(ctx, admin, guildhall.NewWebhook{URL: recv.URL + "/hook", EventTypes: []string{"*"}}); err != nil {
+		t.Fatal(err)
+	}
+	app.StartJobs(t)
+	if _, err := app.Services.Groups.CreateGroup(ctx, admin, guildhall.GroupInput{Name: "Hiking Club", Privacy: guildhall.Public}, ""); err != nil {
+		t.Fatal(err)
+	}
+	app.WaitJobs(t)
+
+	ac := app.SignedIn(t, "ada@example.com")
+	body := testapp.Body(app.Get(t, ac, "/admin/audit"))
+	link := regexp.MustCompile(`href="(/admin/audit/\d+/deliveries)"`).FindStringSubmatch(body)
+	if link == nil {
+		t.Fatalf("the audit log links no deliveries:\n%s", body)
+	}
+	res := app.Get(t, ac, link[1])
+	body = testapp.Body(res)
+	if res.StatusCode != http.StatusOK || !strings.Contains(body, recv.URL+"/hook") || !strings.Contains(body, "group.created") ||
+		!strings.Contains(body, "<td>200</td>") {
+		t.Fatalf("%s: %d\n%s", link[1], res.StatusCode, body)
+	}
+	if res := app.Get(t, app.SignedIn(t, "mo@example.com"), link[1]); res.StatusCode != http.StatusForbidden {
+		t.Errorf("a member opens the deliveries of an audit entry: %d, want 403", res.StatusCode)
 	}
 }

@@ -59,8 +59,10 @@ type Delivery struct {
 	ResponseExcerpt string        `db:"response_excerpt"`
 	Error           string        `db:"error"`
 	Succeeded       bool          `db:"succeeded"`
-	// WebhookURL names the endpoint where deliveries of several are listed.
-	WebhookURL string `db:"webhook_url"`
+	// WebhookURL and WebhookGroupSlug name the endpoint where deliveries
+	// of several are listed (the slug is "" for a site endpoint).
+	WebhookURL       string `db:"webhook_url"`
+	WebhookGroupSlug string `db:"webhook_group_slug"`
 }
 
 // ValidateWebhookURL checks an endpoint's URL (fields "url").

@@ -15,7 +15,8 @@ import (
 )
 
 const deliveryColumns = `d.id, d.webhook_id, d.event_id, e.type AS event_type, d.attempt, d.at,
-	d.status_code, d.duration_ms, d.response_excerpt, d.error, d.succeeded, w.url AS webhook_url`
+	d.status_code, d.duration_ms, d.response_excerpt, d.error, d.succeeded, w.url AS webhook_url,
+	COALESCE((SELECT g.slug FROM groups g WHERE g.id = w.group_id), '') AS webhook_group_slug`
 
 type deliveryRow struct {
 	guildhall.Delivery
