@@ -91,6 +91,13 @@ func TestNewJoinRequestsAreOneNotificationPerGroupAndBatch(t *testing.T) {
 	f.wantMessages(owner, "*1 new request to join Hiking Club", "1 new request to join Chess Club", "12 new requests to join Hiking Club")
 	f.wantUnread(owner, 1)
 	f.wantUnread(co, 1) // co never read theirs: still one notification
+	// With email off nothing is queued to send.
+	if n := f.count(`SELECT count(*) FROM river_job WHERE kind = 'notification_email'`); n != 0 {
+		t.Errorf("%d email jobs queued with email off", n)
+	}
+	if n := f.count(`SELECT count(*) FROM notifications WHERE digest_due`); n != 0 {
+		t.Errorf("%d notifications waiting for a digest with email off", n)
+	}
 }
 
 func TestMembersWhoMayApproveHearOfRequests(t *testing.T) {
