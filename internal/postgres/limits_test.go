@@ -123,3 +123,16 @@ func TestLimiterTakesAnyKey(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkLimiterTake is the cost an API call pays for its token's limit:
+// one upsert on an unlogged table.
+func BenchmarkLimiterTake(b *testing.B) {
+	ctx := context.Background()
+	l := NewLimiter(Wrap(testdb.New(b)))
+	bucket := guildhall.Bucket{Key: "api-token:bench", Limit: guildhall.Limit{Rate: 1e9, Burst: 1 << 30}}
+	for b.Loop() {
+		if _, err := l.Take(ctx, time.Now(), bucket); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
