@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -35,6 +36,8 @@ type Config struct {
 	// TrustProxy makes the server believe X-Forwarded-For and
 	// X-Forwarded-Proto (set it only behind a proxy that sets them).
 	TrustProxy bool
+	// TrustedProxies lists the proxies in front (web.Config.TrustedProxies).
+	TrustedProxies []netip.Prefix
 	// ShutdownTimeout bounds how long Serve waits for in-flight requests
 	// once its context ends; zero means 20 s.
 	ShutdownTimeout time.Duration
@@ -107,6 +110,7 @@ func New(db *postgres.DB, c Config) *App {
 		Sessions:       web.NewSessionStore(postgres.NewSessionRows(db)),
 		Ping:           db.PingContext,
 		TrustProxy:     c.TrustProxy,
+		TrustedProxies: c.TrustedProxies,
 		EmailOn:        c.Mail != nil,
 		Email:          s.Notifications,
 		Limiter:        s.Limits,

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -94,7 +93,7 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 func (s *Server) accessLog(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		info := &requestInfo{id: rand.Text()[:16], trustProxy: s.TrustProxy}
+		info := &requestInfo{id: rand.Text()[:16], trustProxy: s.proxied(r)}
 		w.Header().Set("X-Request-ID", info.id)
 		sw := &statusWriter{ResponseWriter: w}
 		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), ctxRequest, info)))
@@ -216,20 +215,4 @@ func isTLS(r *http.Request) bool {
 		return strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
 	}
 	return false
-}
-
-// clientIP returns the caller's address, from X-Forwarded-For only when the
-// proxy is trusted.
-func (s *Server) clientIP(r *http.Request) string {
-	if s.TrustProxy {
-		if fwd := r.Header.Get("X-Forwarded-For"); fwd != "" {
-			first, _, _ := strings.Cut(fwd, ",")
-			return strings.TrimSpace(first)
-		}
-	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }

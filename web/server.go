@@ -7,13 +7,14 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"sync/atomic"
 	"time"
 
 	"guildhall/internal/guildhall"
 )
 
-// Config holds everything the server needs; cmd builds it.
+// Config holds everything the server needs; package app builds it.
 type Config struct {
 	Logger         *slog.Logger
 	Accounts       guildhall.AccountService
@@ -38,6 +39,11 @@ type Config struct {
 	// TrustProxy makes the server believe X-Forwarded-For and
 	// X-Forwarded-Proto (set it only behind a proxy that sets them).
 	TrustProxy bool
+	// TrustedProxies, when given, lists every proxy address or network in
+	// front (the one that connects included): forwarding headers are believed
+	// only from them, and their entries in X-Forwarded-For are skipped to
+	// find the client. Empty trusts the one proxy in front.
+	TrustedProxies []netip.Prefix
 	// LoginLimits bounds sign-in attempts; zero values take defaults.
 	LoginLimits LoginLimits
 	// MigrationVersion reports the database's schema version for /readyz

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -21,6 +22,8 @@ type config struct {
 	DatabaseURL string
 	DataDir     string
 	TrustProxy  bool
+	// TrustedProxies are the proxies in front (--trusted-proxies).
+	TrustedProxies []netip.Prefix
 }
 
 func envOr(name, def string) string {

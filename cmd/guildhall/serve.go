@@ -14,6 +14,7 @@ import (
 
 	"guildhall/app"
 	"guildhall/internal/mail"
+	"guildhall/web"
 	"guildhall/web/api"
 )
 
@@ -31,6 +32,9 @@ func serve(ctx context.Context, args []string, logger *slog.Logger) error {
 	baseURL := fs.String("base-url", os.Getenv("GUILDHALL_BASE_URL"), "where people reach Guildhall, for links in email (default http://ADDR)")
 	metricsAddr := fs.String("metrics-addr", os.Getenv("GUILDHALL_METRICS_ADDR"), "serve Prometheus metrics at /metrics on this address (off when empty); keep it off the public network")
 	shutdownTimeout := fs.Duration("shutdown-timeout", envDuration("GUILDHALL_SHUTDOWN_TIMEOUT", 20*time.Second), "how long in-flight requests may take to finish on shutdown")
+	var proxies string
+	fs.StringVar(&proxies, "trusted-proxies", os.Getenv("GUILDHALL_TRUSTED_PROXIES"),
+		"comma-separated addresses or networks of every proxy in front; implies --trust-proxy")
 	drainDelay := fs.Duration("drain-delay", envDuration("GUILDHALL_DRAIN_DELAY", 5*time.Second), "on shutdown, how long /readyz answers 503 while requests are still served, before the listener closes")
 	dbFlags(fs, &c)
 	if err := parse(fs, args); err != nil {
@@ -52,6 +56,11 @@ func serve(ctx context.Context, args []string, logger *slog.Logger) error {
 	if *apiRate <= 0 || *apiBurst < 1 {
 		return errors.New("serve: --api-rate-limit must be above 0 and --api-burst at least 1")
 	}
+	var err error
+	if c.TrustedProxies, err = web.ParseProxies(proxies); err != nil {
+		return fmt.Errorf("serve: --trusted-proxies: %w", err)
+	}
+	c.TrustProxy = c.TrustProxy || len(c.TrustedProxies) > 0
 	db, closeDB, err := openDatabase(ctx, c, logger)
 	if err != nil {
 		return err
@@ -63,7 +72,7 @@ func serve(ctx context.Context, args []string, logger *slog.Logger) error {
 		logger.Info("email is off: notifications stay in-app (set GUILDHALL_SMTP_URL and GUILDHALL_MAIL_FROM to send email)")
 	}
 
-	a := app.New(db, app.Config{Logger: logger, TrustProxy: c.TrustProxy, WebhooksAllowPrivate: *allowPrivate, Mail: sender, BaseURL: *baseURL,
+	a := app.New(db, app.Config{Logger: logger, TrustProxy: c.TrustProxy, TrustedProxies: c.TrustedProxies, WebhooksAllowPrivate: *allowPrivate, Mail: sender, BaseURL: *baseURL,
 		MetricsAddr: *metricsAddr, ShutdownTimeout: *shutdownTimeout, DrainDelay: *drainDelay, API: func(ac *api.Config) {
 			ac.RateLimit, ac.Burst = rate.Limit(*apiRate), *apiBurst
 		}})

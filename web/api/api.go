@@ -22,7 +22,7 @@ import (
 // BasePath is where the API is mounted.
 const BasePath = "/api/v1"
 
-// Config holds the services the API calls; cmd builds it.
+// Config holds the services the API calls; package app builds it.
 type Config struct {
 	Logger *slog.Logger
 	// Accounts is not called by any endpoint yet; it is here so that the

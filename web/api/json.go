@@ -174,6 +174,8 @@ func jsonFields(t reflect.Type) iter.Seq2[string, reflect.StructField] {
 	}
 }
 
+// jsonName is the JSON key of struct field f: its tag's name, else the
+// field's own.
 func jsonName(f reflect.StructField) string {
 	name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
 	if name == "" {
