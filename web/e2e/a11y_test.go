@@ -90,6 +90,31 @@ const axeRun = `axe.run(document, {resultTypes: ["violations"]}).then(r => r.vio
 // Every page of the UI contract, as a visitor, a member, a group admin and
 // a site admin, has no serious or critical accessibility violation (axe-core).
 func TestAccessibilityEveryPage(t *testing.T) {
+	f := newA11yWorld(t)
+	f.walk(t, 1280, func(t *testing.T, b *tab, p person, path string) {
+		if v := b.axe(); len(v) > 0 {
+			var msg strings.Builder
+			for _, x := range v {
+				fmt.Fprintf(&msg, "\n%s (%s): %s\n  %s", x.ID, x.Impact, x.Help, strings.Join(x.Nodes, "\n  "))
+			}
+			t.Errorf("%s as %s: %d serious or critical violations:%s", path, p, len(v), msg.String())
+		}
+	})
+}
+
+// a11yWorld is a site with something on every page: a private group run by
+// a group admin with a member and a request waiting, another with
+// membership questions, and group creations waiting for the site admin.
+type a11yWorld struct {
+	*joinWorld
+	who         map[person]*guildhall.Account
+	slug, other string
+	// hook is a site webhook with a delivery.
+	hook string
+}
+
+func newA11yWorld(t *testing.T) *a11yWorld {
+	t.Helper()
 	w := newJoinWorld(t)
 	ctx := context.Background()
 	olga := w.account(t, "Olga Owner")
@@ -101,8 +126,16 @@ func TestAccessibilityEveryPage(t *testing.T) {
 		[]guildhall.QuestionInput{{Text: "Which book did you read last?", Required: true}}); err != nil {
 		t.Fatal(err)
 	}
+	qs, err := w.app.Services.Membership.SetQuestions(ctx, guildhall.ActorFor(olga), g.ID,
+		[]guildhall.QuestionInput{{Text: "Why do you want to join the night owls?"}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	w.add(t, olga, g, mo)
-	w.request(t, ann, g)
+	w.request(t, ann, g, guildhall.Answer{QuestionID: qs[0].ID, Question: qs[0].Text,
+		Text: "I read all night and keep notes at https://example.com/a-very-long-address-without-any-breaks-at-all/notes/2026"})
+	w.request(t, w.account(t, "Bartholomew Fitzwilliam-Montgomery"), g)
+	w.request(t, w.account(t, "Cid Cooper"), g)
 	// A creation waiting for the site admin, and a decided one.
 	if _, err := w.app.Services.Settings.SetCreationPolicy(ctx, guildhall.ActorFor(w.root), guildhall.MembersWithApproval); err != nil {
 		t.Fatal(err)
@@ -121,27 +154,28 @@ func TestAccessibilityEveryPage(t *testing.T) {
 	w.app.DB.MustExecContext(ctx, `INSERT INTO webhook_deliveries (webhook_id, event_id, attempt, status_code, duration_ms, response_excerpt, succeeded)
 		SELECT $1, id, 1, 200, 12, 'ok', true FROM events LIMIT 1`, hook.ID)
 
-	who := map[person]*guildhall.Account{member: mo, groupAdmin: olga, siteAdmin: w.root}
+	return &a11yWorld{joinWorld: w, who: map[person]*guildhall.Account{member: mo, groupAdmin: olga, siteAdmin: w.root},
+		slug: g.Slug, other: other.Slug, hook: hook.ID}
+}
+
+// walk opens every page of a11yPages as each person who sees it, in a
+// window width pixels wide, and calls check on it.
+func (f *a11yWorld) walk(t *testing.T, width int64, check func(t *testing.T, b *tab, p person, path string)) {
 	for _, p := range []person{visitor, member, groupAdmin, siteAdmin} {
-		b := newTabFor(t, w.app, 5*time.Minute)
-		if a := who[p]; a != nil {
+		b := newTabFor(t, f.app, 5*time.Minute)
+		b.do("set the window width", chromedp.EmulateViewport(width, 900))
+		if a := f.who[p]; a != nil {
 			b.signIn(a.Email)
 		}
 		for _, page := range a11yPages {
 			if !containsPerson(page.as, p) {
 				continue
 			}
-			path := strings.NewReplacer("{slug}", g.Slug, "{other}", other.Slug, "{hook}", hook.ID).Replace(page.path)
+			path := strings.NewReplacer("{slug}", f.slug, "{other}", f.other, "{hook}", f.hook).Replace(page.path)
 			t.Run(string(p)+" "+page.path, func(t *testing.T) {
 				b.t = t
 				b.open(path)
-				if v := b.axe(); len(v) > 0 {
-					var msg strings.Builder
-					for _, x := range v {
-						fmt.Fprintf(&msg, "\n%s (%s): %s\n  %s", x.ID, x.Impact, x.Help, strings.Join(x.Nodes, "\n  "))
-					}
-					t.Errorf("%s as %s: %d serious or critical violations:%s", path, p, len(v), msg.String())
-				}
+				check(t, b, p, path)
 			})
 		}
 	}
