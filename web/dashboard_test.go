@@ -74,3 +74,36 @@ func TestDirectoryRelationsAndWaitingCount(t *testing.T) {
 		t.Errorf("the Join requests link does not say 2 wait:\n%s", page)
 	}
 }
+
+// Empty and error states say what to do next: an empty directory offers
+// "New group" or says who may create, a 403 says who may let the person
+// in, and the 404 page offers the directory.
+func TestEmptyAndErrorStatesHelp(t *testing.T) {
+	t.Parallel()
+	app := testapp.New(t)
+	ctx := context.Background()
+	root := app.Account(t, "root@example.com", "Root", testapp.SiteAdmin)
+	app.Account(t, "mia@example.com", "Mia")
+	c := app.SignedIn(t, "mia@example.com")
+
+	if body := testapp.Body(app.Get(t, c, "/groups")); !strings.Contains(body, "There are no groups here yet.") || !strings.Contains(body, `href="/groups/new"`) {
+		t.Errorf("an empty directory does not offer New group:\n%s", body)
+	}
+	if _, err := app.Services.Settings.SetCreationPolicy(ctx, guildhall.ActorFor(root), guildhall.AdminsOnly); err != nil {
+		t.Fatal(err)
+	}
+	if body := testapp.Body(app.Get(t, c, "/groups")); !strings.Contains(body, "Only site admins can create groups here") {
+		t.Errorf("an empty directory does not say who may create:\n%s", body)
+	}
+	if body := testapp.Body(app.Get(t, c, "/inbox")); !strings.Contains(body, "Nothing waits for your decision.") {
+		t.Errorf("an empty inbox does not say so:\n%s", body)
+	}
+	res := app.Get(t, c, "/admin/audit")
+	if body := testapp.Body(res); res.StatusCode != 403 || !strings.Contains(body, "Only site admins") || !strings.Contains(body, "ask someone who may grant it") {
+		t.Errorf("403 page: %d\n%s", res.StatusCode, body)
+	}
+	res = app.Get(t, c, "/groups/no-such-group")
+	if body := testapp.Body(res); res.StatusCode != 404 || !strings.Contains(body, `<a href="/groups">Browse the group directory</a>`) {
+		t.Errorf("404 page: %d\n%s", res.StatusCode, body)
+	}
+}

@@ -107,7 +107,8 @@ func (s *Server) groupsPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := templates.GroupsPage{Page: s.page(r, "Groups", "groups"), Search: search, Privacy: privacy, Sort: sortKey,
-		Total: res.Total, CanCreate: guildhall.CanCreateOrRequestGroup(a, settings.CreationPolicy)}
+		Total: res.Total, CanCreate: guildhall.CanCreateOrRequestGroup(a, settings.CreationPolicy),
+		WhoCanCreate: "Only site admins can create groups here: ask one to start a group for you."}
 	for _, g := range res.Items {
 		v.Groups = append(v.Groups, groupItem(g))
 	}
