@@ -44,9 +44,29 @@ func TestGroupWebhooksPage(t *testing.T) {
 	if res.StatusCode != http.StatusOK || !strings.Contains(body, "whsec_") || !strings.Contains(body, "member.added") {
 		t.Fatalf("add a group webhook: %d\n%s", res.StatusCode, body)
 	}
-	res = app.PostForm(t, oc, base, url.Values{"url": {"http://127.0.0.1:9/hook"}})
-	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(testapp.Body(res), "Choose all events or at least one event type.") {
-		t.Errorf("no event type chosen: %d", res.StatusCode)
+	// "All events" starts ticked: a person who also ticks one type means
+	// that type; with nothing ticked every event is sent.
+	res = app.PostForm(t, oc, base, url.Values{"url": {"http://127.0.0.1:9/one"}, "eventTypes": {"*", "member.added"}})
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("add a webhook with All events and one type: %d", res.StatusCode)
+	}
+	res = app.PostForm(t, oc, base, url.Values{"url": {"http://127.0.0.1:9/none"}})
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("add a webhook with no type ticked: %d", res.StatusCode)
+	}
+	hooks, err := app.Services.Webhooks.ListWebhooks(ctx, guildhall.ActorFor(olga), guildhall.WebhookScope{GroupID: c.Group.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range hooks {
+		want := map[string]string{"http://127.0.0.1:9/hook": "member.added", "http://127.0.0.1:9/one": "member.added", "http://127.0.0.1:9/none": "*"}[h.URL]
+		if strings.Join(h.EventTypes, ",") != want {
+			t.Errorf("%s subscribes to %v, want %s", h.URL, h.EventTypes, want)
+		}
+	}
+	res = app.PostForm(t, oc, base, url.Values{"url": {"http://127.0.0.1:9/bad"}, "eventTypes": {"group.exploded"}})
+	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(testapp.Body(res), "There is no event type group.exploded.") {
+		t.Errorf("an unknown event type: %d", res.StatusCode)
 	}
 	if res := app.Get(t, oc, base+"/"+site.ID); res.StatusCode != http.StatusNotFound {
 		t.Errorf("the site's endpoint under the group's page: %d, want 404", res.StatusCode)

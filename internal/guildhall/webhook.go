@@ -71,10 +71,8 @@ func ValidateWebhookURL(v *Validator, rawURL string) {
 }
 
 // ValidateEventTypes checks a choice of event types (field "eventTypes").
+// An empty choice is valid: it means all events (see NormalizeEventTypes).
 func ValidateEventTypes(v *Validator, types []string) {
-	if len(types) == 0 {
-		v.Add("eventTypes", "Choose all events or at least one event type.")
-	}
 	for _, t := range types {
 		if !ValidEventType(t) {
 			v.Add("eventTypes", "There is no event type "+t+".")
@@ -91,17 +89,20 @@ func validWebhookURL(raw string) bool {
 	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Hostname() != "" && u.User == nil
 }
 
-// NormalizeEventTypes keeps each type once, in the pages' order, and all
-// events alone when it is chosen.
+// NormalizeEventTypes is the one rule for a choice of event types, on the
+// pages and in the API alike: the specific types chosen, each once in the
+// pages' order, win over "*" (a form whose "All events" box stayed ticked
+// while a person picked one type means that type); only "*" or nothing
+// chosen means all events.
 func NormalizeEventTypes(types []string) []string {
-	if slices.Contains(types, AllEvents) {
-		return []string{AllEvents}
-	}
 	var out []string
 	for _, t := range EventTypes {
 		if slices.Contains(types, t) {
 			out = append(out, t)
 		}
+	}
+	if len(out) == 0 {
+		return []string{AllEvents}
 	}
 	return out
 }

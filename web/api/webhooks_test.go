@@ -34,6 +34,13 @@ func TestAPIWebhooks(t *testing.T) {
 	// The group's admin manages the group's endpoints, and sees only those.
 	mine := w.expect(ownerTok, "POST", "/webhooks", map[string]any{"webhook": map[string]any{
 		"url": "http://127.0.0.1:9/hiking", "eventTypes": []any{"member.added", "member.left"}, "groupId": g.ID}}, 201)
+	// The pages' rule: specific types win over "*".
+	both := at(w.expect(w.rootTok, "POST", "/webhooks", map[string]any{"webhook": map[string]any{
+		"url": "http://127.0.0.1:9/both", "eventTypes": []any{"*", "member.added"}}}, 201), "webhook").(map[string]any)
+	if ts := at(both, "eventTypes").([]any); len(ts) != 1 || ts[0] != "member.added" {
+		t.Errorf(`eventTypes ["*", "member.added"] stored as %v, want ["member.added"]`, ts)
+	}
+	w.expect(w.rootTok, "DELETE", "/webhooks/"+str(both, "id"), nil, 200)
 	listed := list(w.expect(ownerTok, "GET", "/webhooks", nil, 200), "webhooks")
 	if len(listed) != 1 || str(listed[0], "groupId") != g.ID {
 		t.Errorf("owner lists %v", listed)
