@@ -165,7 +165,9 @@ func retryAfter(d time.Duration) string {
 }
 
 // LoginLimits bounds sign-in attempts per account and per address, and
-// sign-ups per address: a burst, then one more attempt every Every.
+// sign-ups per address: a burst, then one more attempt every Every. Sign-ups
+// per address default to the sign-in per-address limit (issue 10: "like
+// sign-ins"), so scripts that make a few dozen accounts are not held back.
 type LoginLimits struct {
 	AccountBurst int
 	AccountEvery time.Duration
@@ -183,7 +185,7 @@ func (l LoginLimits) withDefaults() LoginLimits {
 		l.AddressBurst, l.AddressEvery = 30, 2*time.Second
 	}
 	if l.SignupBurst == 0 {
-		l.SignupBurst, l.SignupEvery = 10, time.Minute
+		l.SignupBurst, l.SignupEvery = 30, 2*time.Second
 	}
 	return l
 }

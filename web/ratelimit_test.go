@@ -16,7 +16,7 @@ var t0 = time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
 func TestLoginLimiterDefaults(t *testing.T) {
 	got := LoginLimits{}.withDefaults()
 	want := LoginLimits{AccountBurst: 5, AccountEvery: 20 * time.Second, AddressBurst: 30, AddressEvery: 2 * time.Second,
-		SignupBurst: 10, SignupEvery: time.Minute}
+		SignupBurst: 30, SignupEvery: 2 * time.Second}
 	if got != want {
 		t.Errorf("defaults = %+v, want %+v", got, want)
 	}

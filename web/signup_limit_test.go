@@ -56,3 +56,18 @@ func TestSignUpsAreLimitedPerAddress(t *testing.T) {
 		t.Errorf("sign-up from another address: status %d, want 303", res.StatusCode)
 	}
 }
+
+// The default sign-up limit per address is the sign-in one (30, then one per
+// 2 s), so a script that makes eleven accounts in a row is not refused.
+func TestDefaultSignUpLimitLetsScriptsThrough(t *testing.T) {
+	t.Parallel()
+	app := testapp.New(t, func(c *web.Config) { c.TrustProxy = true })
+	for i := range 11 {
+		res := send(t, app, http.MethodPost, "/signup", url.Values{
+			"email": {"script" + strconv.Itoa(i) + "@example.com"}, "displayName": {"Script"},
+			"password": {"long enough password"}}, nil, "X-Forwarded-For", "203.0.113.20")
+		if res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("sign-up %d from one address: status %d, want 303\n%s", i+1, res.StatusCode, testapp.Body(res))
+		}
+	}
+}
