@@ -91,7 +91,10 @@ type ValidationError struct {
 func (e *ValidationError) Error() string {
 	parts := make([]string, len(e.Violations))
 	for i, v := range e.Violations {
-		parts[i] = v.Field + ": " + v.Description
+		parts[i] = v.Description
+		if v.Field != "" {
+			parts[i] = v.Field + ": " + v.Description
+		}
 	}
 	return "invalid input: " + strings.Join(parts, "; ")
 }

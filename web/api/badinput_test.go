@@ -154,6 +154,38 @@ func TestBodiesAreStrict(t *testing.T) {
 	}
 }
 
+// TestWholeBodyErrorsNameTheBody: when the fault is the body itself (none,
+// not JSON, a second value after the first) the violation names "body",
+// never "", and the message reads "…: body: …" with no empty field in it.
+func TestWholeBodyErrorsNameTheBody(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, nil)
+	for _, tc := range []struct{ name, body string }{
+		{"empty body", ""},
+		{"blank body", "  \n"},
+		{"invalid JSON", `{"group": `},
+		{"not JSON at all", `hello`},
+		{"trailing token", `{"group": {"name": "A"}} {}`},
+		{"a string, not an object", `"group"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := snapshot(t, w.app)
+			out := w.expectViolation(w.rootTok, "POST", "/groups", tc.body, "body")
+			for _, v := range list(out, "details.validationError.fieldViolations") {
+				if v.(map[string]any)["field"] == "" {
+					t.Errorf("a violation names no field: %v", out)
+				}
+			}
+			if msg := str(out, "message"); !strings.Contains(msg, "body: ") || strings.Contains(msg, ": :") {
+				t.Errorf("message %q, want it to name the body", msg)
+			}
+			if after := snapshot(t, w.app); after != before {
+				t.Errorf("the database changed")
+			}
+		})
+	}
+}
+
 // TestRefusalsOfTheHTTPLayerAreAPIAnswers: another method and a call from
 // another site's page are answered in the error shape, with their own code.
 func TestRefusalsOfTheHTTPLayerAreAPIAnswers(t *testing.T) {

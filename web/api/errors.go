@@ -146,7 +146,11 @@ func renameFields(err error, rename func(field string) string) error {
 	return out
 }
 
-// invalid is a ValidationError of one field.
+// invalid is a ValidationError of one field; "" (no field) names the body,
+// since a violation always names a field.
 func invalid(field, desc string) error {
+	if field == "" {
+		field = wholeBody
+	}
 	return &guildhall.ValidationError{Violations: []guildhall.FieldViolation{{Field: field, Description: desc}}}
 }

@@ -60,7 +60,7 @@ func decode(w http.ResponseWriter, r *http.Request, dst any, optional bool) erro
 		if optional {
 			return nil
 		}
-		return invalid("", "A JSON body is required.")
+		return invalid(wholeBody, "A JSON body is required.")
 	}
 	return unmarshalStrict(data, dst)
 }
@@ -81,24 +81,32 @@ func unmarshalStrict(data []byte, dst any) error {
 	var sem *jsonv2.SemanticError
 	switch {
 	case errors.As(err, &syn) && errors.Is(syn.Err, jsontext.ErrDuplicateName):
-		return invalid(fieldPath(syn.JSONPointer), "This field is given twice; give it once.")
+		return invalid(fieldOrBody(syn.JSONPointer), "This field is given twice; give it once.")
 	case errors.As(err, &syn) && errors.Is(err, io.ErrUnexpectedEOF):
-		return invalid("", "The body is not valid JSON: it ends too soon.")
+		return invalid(wholeBody, "The body is not valid JSON: it ends too soon.")
 	case errors.As(err, &syn):
-		return invalid(fieldPath(syn.JSONPointer), fmt.Sprintf("The body is not valid JSON (at byte %d): %s.",
+		return invalid(fieldOrBody(syn.JSONPointer), fmt.Sprintf("The body is not valid JSON (at byte %d): %s.",
 			syn.ByteOffset, strings.TrimPrefix(syn.Err.Error(), "jsontext: ")))
 	case errors.Is(err, io.ErrUnexpectedEOF):
-		return invalid("", "The body is not valid JSON: it ends too soon.")
+		return invalid(wholeBody, "The body is not valid JSON: it ends too soon.")
 	case errors.As(err, &sem) && errors.Is(sem.Err, jsonv2.ErrUnknownName):
-		return invalid(fieldPath(sem.JSONPointer), "Unknown field (names are case-sensitive).")
+		return invalid(fieldOrBody(sem.JSONPointer), "Unknown field (names are case-sensitive).")
 	case errors.As(err, &sem) && sem.GoType != nil:
-		field := fieldPath(sem.JSONPointer)
-		if field == "" {
-			field = "body"
-		}
-		return invalid(field, "Must be "+jsonKind(sem.GoType)+", not "+kindName(sem.JSONKind)+".")
+		return invalid(fieldOrBody(sem.JSONPointer), "Must be "+jsonKind(sem.GoType)+", not "+kindName(sem.JSONKind)+".")
 	}
-	return invalid("", "The body could not be decoded.")
+	return invalid(wholeBody, "The body could not be decoded.")
+}
+
+// wholeBody is the field a violation names when the fault is the body as a
+// whole (empty, not JSON, a second value after the first): never "".
+const wholeBody = "body"
+
+// fieldOrBody is fieldPath, or wholeBody when the pointer is the top level.
+func fieldOrBody(p jsontext.Pointer) string {
+	if f := fieldPath(p); f != "" {
+		return f
+	}
+	return wholeBody
 }
 
 // fieldPath writes a JSON pointer the way field violations name fields:

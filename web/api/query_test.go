@@ -125,8 +125,8 @@ func TestParseQueryNamesWhatIsWrong(t *testing.T) {
 		{"unknown key at the top", `{"filter": {}}`, "filter"},
 		{"query not an object", `{"query": []}`, "query"},
 		{"filter not an object", `{"query": {"filter": [1]}}`, "query.filter"},
-		{"not JSON", `{"query": `, ""},
-		{"two values", `{} {}`, ""},
+		{"not JSON", `{"query": `, "body"},
+		{"two values", `{} {}`, "body"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			q, _, err := api.ParseGroupQuery([]byte(tc.body))

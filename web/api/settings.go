@@ -41,7 +41,7 @@ func (h *Handler) updateSettings(w http.ResponseWriter, r *http.Request, actor g
 		return err
 	}
 	if body == (updateSettingsBody{}) {
-		return invalid("", "Give creationPolicy or a lifecycle setting to change.")
+		return invalid(wholeBody, "Give creationPolicy or a lifecycle setting to change.")
 	}
 	u := guildhall.SettingsUpdate{ExpireAfterDays: body.ExpireAfterDays, RemindAfterDays: body.RemindAfterDays,
 		EscalateAfterDays: body.EscalateAfterDays}
