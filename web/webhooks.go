@@ -118,7 +118,9 @@ func (s *Server) webhookInScope(w http.ResponseWriter, r *http.Request) (webhook
 		return sc, nil, false
 	}
 	hook, err := s.Webhooks.Webhook(r.Context(), viewer(r), r.PathValue("id"))
-	if err == nil && (hook.GroupID == nil) != (sc.group == nil) || err == nil && hook.GroupID != nil && *hook.GroupID != sc.groupID() {
+	// The viewer manages this scope, so an endpoint they may not manage
+	// belongs to another: not found here.
+	if errors.Is(err, guildhall.ErrForbidden) || err == nil && (hook.GroupID == nil) != (sc.group == nil) || err == nil && hook.GroupID != nil && *hook.GroupID != sc.groupID() {
 		err = guildhall.NotFound("There is no such webhook.")
 	}
 	if err != nil {

@@ -213,11 +213,18 @@ func TestWebhookRules(t *testing.T) {
 			t.Errorf("%s: %v, want %v", tt.name, err, tt.want)
 		}
 	}
-	if _, err := f.s.Webhooks.Webhook(f.ctx, owner, site.ID); !errors.Is(err, guildhall.ErrNotFound) {
-		t.Errorf("a group admin reads the site's endpoint: %v, want not found", err)
+	// Who may see what an endpoint is for is refused with the reason; a
+	// secret group's endpoint is not told to who may not see the group.
+	if _, err := f.s.Webhooks.Webhook(f.ctx, owner, site.ID); !errors.Is(err, guildhall.ErrForbidden) {
+		t.Errorf("a group admin reads the site's endpoint: %v, want forbidden", err)
 	}
-	if _, err := f.s.Webhooks.DeleteWebhook(f.ctx, member, own.ID); !errors.Is(err, guildhall.ErrNotFound) {
-		t.Errorf("a member deletes the group's endpoint: %v, want not found", err)
+	if _, err := f.s.Webhooks.DeleteWebhook(f.ctx, member, own.ID); !errors.Is(err, guildhall.ErrForbidden) {
+		t.Errorf("a member deletes the group's endpoint: %v, want forbidden", err)
+	}
+	quiet := f.group("Quiet Room", guildhall.Secret, guildhall.DefaultGroupSettings(), admin)
+	hidden := f.webhook(admin, "https://quiet.example/", quiet.ID, "*")
+	if _, err := f.s.Webhooks.Deliveries(f.ctx, member, hidden.ID, 5, 0); !errors.Is(err, guildhall.ErrNotFound) {
+		t.Errorf("a stranger reads a secret group's endpoint: %v, want not found", err)
 	}
 	list, err := f.s.Webhooks.ListWebhooks(f.ctx, owner, guildhall.WebhookScope{All: true})
 	if err != nil || len(list) != 2 || list[0].ID != own.ID || *list[1].GroupID != g.ID {

@@ -150,8 +150,11 @@ func readWebhook(ctx context.Context, q sqlx.QueryerContext, id string) (*guildh
 	return row.webhook(), nil
 }
 
-// lockWebhook locks endpoint id in tx once actor may manage it; an endpoint
-// the actor may not manage is not found, so its existence is not told.
+// lockWebhook locks endpoint id in tx once actor may manage it. Someone who
+// may see what the endpoint is for (the site's; a group they can see) but
+// not manage it is refused (403, with the reason); a group's endpoint whose
+// group they may not see is not found, so the secret group's existence is
+// not told.
 func lockWebhook(ctx context.Context, tx *sqlx.Tx, actor guildhall.Actor, id string) (*guildhall.Webhook, error) {
 	if !isUUID(id) {
 		return nil, webhookNotFound()
@@ -165,7 +168,7 @@ func lockWebhook(ctx context.Context, tx *sqlx.Tx, actor guildhall.Actor, id str
 		return nil, fmt.Errorf("lock webhook: %w", err)
 	}
 	if _, err := mayManage(ctx, tx, actor, groupID.String); err != nil {
-		if errors.Is(err, guildhall.ErrForbidden) || errors.Is(err, guildhall.ErrNotFound) {
+		if errors.Is(err, guildhall.ErrNotFound) {
 			return nil, webhookNotFound()
 		}
 		return nil, err

@@ -41,14 +41,29 @@ func TestAPIWebhooks(t *testing.T) {
 		t.Errorf(`eventTypes ["*", "member.added"] stored as %v, want ["member.added"]`, ts)
 	}
 	w.expect(w.rootTok, "DELETE", "/webhooks/"+str(both, "id"), nil, 200)
+	hidden := w.expect(w.rootTok, "POST", "/webhooks", map[string]any{"webhook": map[string]any{
+		"url": "http://127.0.0.1:9/secret", "eventTypes": []any{"*"}, "groupId": w.group(owner, "Quiet Room", guildhall.Secret).ID}}, 201)
 	listed := list(w.expect(ownerTok, "GET", "/webhooks", nil, 200), "webhooks")
-	if len(listed) != 1 || str(listed[0], "groupId") != g.ID {
+	if len(listed) != 2 || str(listed[0], "groupId") != g.ID {
 		t.Errorf("owner lists %v", listed)
 	}
-	if n := len(list(w.expect(w.rootTok, "GET", "/webhooks", nil, 200), "webhooks")); n != 2 {
-		t.Errorf("site admin lists %d endpoints, want 2", n)
+	if n := len(list(w.expect(w.rootTok, "GET", "/webhooks", nil, 200), "webhooks")); n != 3 {
+		t.Errorf("site admin lists %d endpoints, want 3", n)
 	}
-	w.expectError(ownerTok, "DELETE", "/webhooks/"+id, nil, 404, "NOT_FOUND")
+	// Signed in but not allowed: the site's endpoint and a visible group's
+	// are refused with the reason; a secret group's is not found.
+	for _, call := range [][2]string{{"GET", "/deliveries"}, {"PATCH", ""}, {"DELETE", ""}, {"POST", "/test"},
+		{"POST", "/deliveries/00000000-0000-0000-0000-000000000000/redeliver"}} {
+		var body any
+		if call[0] == "PATCH" {
+			body = map[string]any{"webhook": map[string]any{"enabled": false}}
+		}
+		w.expectError(memberTok, call[0], "/webhooks/"+id+call[1], body, 403, "PERMISSION_DENIED")
+		w.expectError(memberTok, call[0], "/webhooks/"+str(mine, "webhook.id")+call[1], body, 403, "PERMISSION_DENIED")
+		w.expectError(memberTok, call[0], "/webhooks/"+str(hidden, "webhook.id")+call[1], body, 404, "NOT_FOUND")
+		w.expectError(memberTok, call[0], "/webhooks/00000000-0000-0000-0000-000000000000"+call[1], body, 404, "NOT_FOUND")
+	}
+	w.expectError(ownerTok, "DELETE", "/webhooks/"+id, nil, 403, "PERMISSION_DENIED")
 
 	off := w.expect(w.rootTok, "PATCH", "/webhooks/"+id, map[string]any{"webhook": map[string]any{"enabled": false}}, 200)
 	if at(off, "webhook.enabled") != false || !strings.Contains(str(off, "webhook.disabledReason"), "Root Admin") {
