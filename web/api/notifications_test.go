@@ -57,6 +57,32 @@ func TestAPINotifications(t *testing.T) {
 
 // The request lifecycle settings travel with the site settings, and
 // pending requests carry expiresDate while expiry is on.
+// TestAPILifecycleTimerOffWithNull: GET shows an off timer as null, so
+// PATCH takes null to turn one off, alone or beside another field; a field
+// left out stays as it is.
+func TestAPILifecycleTimerOffWithNull(t *testing.T) {
+	w := newWorld(t, nil)
+	w.expect(w.rootTok, "PATCH", "/settings", map[string]any{"expireAfterDays": 7, "remindAfterDays": 5, "escalateAfterDays": 3}, 200)
+	got := w.expect(w.rootTok, "PATCH", "/settings", `{"remindAfterDays": null}`, 200)
+	if at(got, "settings.remindAfterDays") != nil || num(got, "settings.expireAfterDays") != 7 || num(got, "settings.escalateAfterDays") != 3 {
+		t.Errorf("remindAfterDays null alone = %v", got)
+	}
+	got = w.expect(w.rootTok, "PATCH", "/settings", `{"creationPolicy": "ALL_MEMBERS", "expireAfterDays": null}`, 200)
+	if at(got, "settings.expireAfterDays") != nil || num(got, "settings.escalateAfterDays") != 3 ||
+		str(got, "settings.creationPolicy") != "ALL_MEMBERS" {
+		t.Errorf("expireAfterDays null beside creationPolicy = %v", got)
+	}
+	got = w.expect(w.rootTok, "GET", "/settings", nil, 200)
+	if at(got, "settings.expireAfterDays") != nil || at(got, "settings.remindAfterDays") != nil || num(got, "settings.escalateAfterDays") != 3 {
+		t.Errorf("settings after the nulls = %v", got)
+	}
+	w.expectViolation(w.rootTok, "PATCH", "/settings", `{"escalateAfterDays": "3"}`, "escalateAfterDays")
+	w.expectViolation(w.rootTok, "PATCH", "/settings", `{}`, "body")
+	if got := w.expect(w.rootTok, "GET", "/settings", nil, 200); num(got, "settings.escalateAfterDays") != 3 {
+		t.Errorf("a refused PATCH changed the settings: %v", got)
+	}
+}
+
 func TestAPILifecycleSettingsAndExpiresDate(t *testing.T) {
 	w := newWorld(t, nil)
 	owner, ownerTok := w.person("Olga Owner")

@@ -164,6 +164,10 @@ func TestOpenAPINullability(t *testing.T) {
 		{"CreateGroupBody", "group", false},
 		{"GroupQueryBody", "query", false},
 		{"Group", "name", false},
+		{"UpdateSettingsBody", "expireAfterDays", true},
+		{"UpdateSettingsBody", "remindAfterDays", true},
+		{"UpdateSettingsBody", "escalateAfterDays", true},
+		{"UpdateSettingsBody", "creationPolicy", false},
 	} {
 		if got := nullable(prop(c.schema, c.field)); got != c.want {
 			t.Errorf("%s.%s nullable = %v, want %v (%v)", c.schema, c.field, got, c.want, prop(c.schema, c.field))
