@@ -183,13 +183,18 @@ func (db *DB) notifyEndedJoinRequests(ctx context.Context, tx *sqlx.Tx, g *guild
 	return err
 }
 
+// notificationGroupVisible is guildhall.CanSeeGroup in SQL for the
+// recipient ($1; $2 is whether they are a site admin) and group g.
+const notificationGroupVisible = `g.deleted_at IS NULL AND ($2::boolean OR g.privacy <> 'SECRET'
+		OR EXISTS (SELECT 1 FROM group_members m WHERE m.group_id = g.id AND m.account_id = $1))`
+
 // notificationColumns reads guildhall.Notification from notifications n
-// and its group g; the slug only while the recipient ($1) may still see the
-// group (guildhall.CanSeeGroup in SQL, $2 is whether they are a site admin).
-const notificationColumns = `n.id, n.account_id, n.kind, n.group_id, n.group_name,
-	COALESCE(CASE WHEN g.deleted_at IS NULL AND ($2::boolean OR g.privacy <> 'SECRET'
-		OR EXISTS (SELECT 1 FROM group_members m WHERE m.group_id = g.id AND m.account_id = $1))
-		THEN g.slug END, '') AS group_slug,
+// and its group g; the group's id and slug only while the recipient may
+// still see the group, so a group turned secret is neither named by id nor
+// linked (the message keeps the name they knew).
+const notificationColumns = `n.id, n.account_id, n.kind,
+	CASE WHEN ` + notificationGroupVisible + ` THEN n.group_id END AS group_id, n.group_name,
+	COALESCE(CASE WHEN ` + notificationGroupVisible + ` THEN g.slug END, '') AS group_slug,
 	n.status, n.reason, n.count, n.created_at, n.updated_at, n.read_at`
 
 // Notifications pages the actor's notifications, most recently changed first.

@@ -138,10 +138,16 @@ func TestRequestersHearOfEveryDecision(t *testing.T) {
 	if link := page.Items[0].Link(); link != "/me/requests" {
 		t.Errorf("link = %q, want /me/requests", link)
 	}
+	if id := page.Items[0].GroupID; id != nil {
+		t.Errorf("Cy's notification names the secret group's id %s", *id)
+	}
 	page, err = f.s.Notifications.Notifications(f.ctx, ann, guildhall.NotificationQuery{})
 	expectKind(t, err, nil)
 	if link, want := page.Items[0].Link(), "/groups/"+f.reload(g).Slug; link != want {
 		t.Errorf("a member's link = %q, want %q", link, want)
+	}
+	if id := page.Items[0].GroupID; id == nil || *id != g.ID {
+		t.Errorf("a member's notification names group %v, want %s", id, g.ID)
 	}
 }
 

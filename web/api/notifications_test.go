@@ -115,3 +115,30 @@ func TestAPILifecycleSettingsAndExpiresDate(t *testing.T) {
 		t.Errorf("turning expiry off = %v", got)
 	}
 }
+
+// A notification about a group that turned secret names neither its id nor
+// its slug to who may no longer see it; its members still get both.
+func TestAPINotificationsHideASecretGroup(t *testing.T) {
+	w := newWorld(t, nil)
+	owner, ownerTok := w.person("Olga Owner")
+	_, adaTok := w.person("Ada Asker")
+	g := w.group(owner, "Hiking Club", guildhall.Private)
+	w.expect(adaTok, "POST", "/groups/"+g.ID+"/join", nil, 202)
+	secret := guildhall.Secret
+	if _, err := w.app.Services.Groups.UpdateGroup(w.ctx, guildhall.ActorFor(owner), g.ID, guildhall.GroupUpdate{Privacy: &secret}); err != nil {
+		t.Fatal(err)
+	}
+	items := list(w.expect(adaTok, "GET", "/notifications", nil, 200), "notifications")
+	if len(items) != 1 || str(items[0], "message") != "Your request to join Hiking Club was rejected: The group is now secret and takes no requests." {
+		t.Fatalf("Ada's notifications = %v", items)
+	}
+	if at(items[0], "groupId") != nil || str(items[0], "url") != "/me/requests" {
+		t.Errorf("Ada's notification names the secret group: groupId %v, url %v", at(items[0], "groupId"), at(items[0], "url"))
+	}
+	w.expectError(adaTok, "GET", "/groups/"+g.ID, nil, 404, "NOT_FOUND")
+	for _, n := range list(w.expect(ownerTok, "GET", "/notifications", nil, 200), "notifications") {
+		if str(n, "groupId") != g.ID {
+			t.Errorf("the owner's notification %v should name the group", n)
+		}
+	}
+}
