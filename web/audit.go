@@ -40,6 +40,9 @@ func auditFilters(r *http.Request) (templates.AuditFilters, guildhall.AuditQuery
 	return f, q, v.Err()
 }
 
+// auditFilterFields are the filters the page's form shows a message beside.
+var auditFilterFields = map[string]bool{"action": true, "from": true, "to": true}
+
 // parseDay reads a date as the start of that day in UTC (the day after, for
 // an inclusive end), or an exact RFC 3339 time.
 func parseDay(s string, end bool) (time.Time, bool) {
@@ -97,8 +100,16 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) {
 		res, err = s.Audit.ListAudit(r.Context(), viewer(r), q)
 	}
 	if errors.Is(err, guildhall.ErrInvalid) {
-		v.Errors = invalidText(err)
-		s.render(w, r, http.StatusBadRequest, templates.Audit(v))
+		// As every dashboard form: 422, the form again, the message beside
+		// the filter at fault (a cursor has no field, so it is said above).
+		v.FieldErrors = guildhall.FieldErrors(err)
+		for field, msg := range v.FieldErrors {
+			if !auditFilterFields[field] {
+				delete(v.FieldErrors, field)
+				v.Errors = append(v.Errors, msg)
+			}
+		}
+		s.render(w, r, http.StatusUnprocessableEntity, templates.Audit(v))
 		return
 	}
 	if err != nil {

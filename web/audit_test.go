@@ -70,8 +70,18 @@ func TestAuditLogFiltersPagesAndExports(t *testing.T) {
 	if !strings.Contains(body, "No entries match these filters.") {
 		t.Errorf("a date range with nothing in it:\n%s", body)
 	}
-	if status, body = get("/admin/audit?from=yesterday"); status != http.StatusBadRequest || !strings.Contains(body, "From must be a date") {
-		t.Errorf("a bad date: %d\n%s", status, body)
+	// A bad filter is the dashboard's form error: 422, the form again, the
+	// message beside the filter.
+	for _, c := range []struct{ path, field, msg string }{
+		{"/admin/audit?from=notadate", "audit-from", "From must be a date"},
+		{"/admin/audit?to=2000-13-45", "audit-to", "To must be a date"},
+		{"/admin/audit?action=nope", "audit-action", "Choose an action from the list."},
+	} {
+		status, body = get(c.path)
+		if status != http.StatusUnprocessableEntity || !strings.Contains(body, `<p class="field-error" id="`+c.field+`-error">`+c.msg) ||
+			!strings.Contains(body, `id="`+c.field+`"`) || !strings.Contains(body, `<form class="toolbar filters"`) {
+			t.Errorf("%s: %d, want 422 with %q beside %s\n%s", c.path, status, c.msg, c.field, body)
+		}
 	}
 
 	// Keyset pages of 50: 60 more entries make a second page and a way back.
