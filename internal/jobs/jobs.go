@@ -11,6 +11,7 @@ package jobs
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -82,6 +83,18 @@ func InsertManyTx(ctx context.Context, tx *sqlx.Tx, params []river.InsertManyPar
 		return nil, fmt.Errorf("enqueue %d jobs: %w", len(params), err)
 	}
 	return res, nil
+}
+
+// CancelTx cancels jobs ids in tx: one still queued is never worked, one
+// running now is not retried when it fails (River's JobCancelTx), so a job
+// replaced by a new one leaves no second chain of retries behind.
+func CancelTx(ctx context.Context, tx *sqlx.Tx, ids []int64) error {
+	for _, id := range ids {
+		if _, err := inserter.JobCancelTx(ctx, tx.Tx, id); err != nil && !errors.Is(err, river.ErrNotFound) {
+			return fmt.Errorf("cancel job %d: %w", id, err)
+		}
+	}
+	return nil
 }
 
 // quietLogger keeps River's informational chatter out of Guildhall's log;

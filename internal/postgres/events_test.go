@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"testing"
+	"time"
 
 	"guildhall/internal/guildhall"
 	"guildhall/internal/webhooks"
@@ -234,5 +235,41 @@ func TestWebhookRules(t *testing.T) {
 	var ve *guildhall.ValidationError
 	if !errors.As(err, &ve) || ve.For("url") == "" || ve.For("eventTypes") == "" {
 		t.Errorf("bad URL and type: %v, want both fields named", err)
+	}
+}
+
+// Redeliver replaces the event's retry chain to that endpoint: the pending
+// job is cancelled in the same transaction, so the log never shows an
+// attempt twice.
+func TestRedeliverReplacesThePendingChain(t *testing.T) {
+	f := newMembershipFixture(t)
+	f.s.Webhooks.SetGuard(&webhooks.Guard{AllowPrivate: true})
+	admin := f.person("Ada Admin", siteAdminAccount)
+	hook := f.webhook(admin, "https://site.example/", "", "*")
+	if err := f.s.Webhooks.SendTestEvent(f.ctx, admin, hook.ID); err != nil {
+		t.Fatal(err)
+	}
+	var eventID string
+	if err := f.db.GetContext(f.ctx, &eventID, `SELECT args->>'eventId' FROM river_job WHERE kind = 'webhook_delivery'`); err != nil {
+		t.Fatal(err)
+	}
+	// The first attempt failed; its job waits to retry.
+	if _, err := f.s.Webhooks.RecordDelivery(f.ctx, &guildhall.Delivery{WebhookID: hook.ID, EventID: eventID, At: time.Now(), Error: "refused"}); err != nil {
+		t.Fatal(err)
+	}
+	log, err := f.s.Webhooks.Deliveries(f.ctx, admin, hook.ID, 5, 0)
+	if err != nil || len(log.Items) != 1 {
+		t.Fatalf("log = %v, %v", log, err)
+	}
+	for range 2 {
+		if err := f.s.Webhooks.Redeliver(f.ctx, admin, hook.ID, log.Items[0].ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pending := f.count(`SELECT count(*) FROM river_job WHERE kind = 'webhook_delivery' AND finalized_at IS NULL
+		AND args->>'eventId' = $1 AND args->>'webhookId' = $2`, eventID, hook.ID)
+	cancelled := f.count(`SELECT count(*) FROM river_job WHERE kind = 'webhook_delivery' AND state = 'cancelled'`)
+	if pending != 1 || cancelled != 2 {
+		t.Errorf("after two redeliveries %d chains are pending and %d cancelled, want 1 and 2", pending, cancelled)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"guildhall/internal/guildhall"
+	"guildhall/internal/jobs"
 	"guildhall/internal/webhooks"
 )
 
@@ -65,6 +66,9 @@ func (s *WebhookService) Deliveries(ctx context.Context, actor guildhall.Actor, 
 
 // Redeliver sends the event of a logged delivery to its endpoint again, as
 // a new job with its own day of attempts (the webhook-id stays the event's).
+// The new job replaces the event's retry chain to that endpoint: the
+// pending one is cancelled in the same transaction, so one event has one
+// chain per endpoint and the log no attempt twice.
 func (s *WebhookService) Redeliver(ctx context.Context, actor guildhall.Actor, webhookID, deliveryID string) error {
 	return s.db.inTx(ctx, func(tx *sqlx.Tx) error {
 		w, err := lockWebhook(ctx, tx, actor, webhookID)
@@ -83,8 +87,29 @@ func (s *WebhookService) Redeliver(ctx context.Context, actor guildhall.Actor, w
 		if err != nil {
 			return fmt.Errorf("read delivery: %w", err)
 		}
-		return enqueueDeliveries(ctx, tx, []webhooks.DeliverArgs{{EventID: eventID, WebhookID: w.ID}})
+		args := webhooks.DeliverArgs{EventID: eventID, WebhookID: w.ID}
+		if err := cancelDeliveries(ctx, tx, args); err != nil {
+			return err
+		}
+		return enqueueDeliveries(ctx, tx, []webhooks.DeliverArgs{args})
 	})
+}
+
+// cancelDeliveries cancels the unfinished delivery jobs of one event to one
+// endpoint (the webhook row is locked, so no other redelivery races this).
+func cancelDeliveries(ctx context.Context, tx *sqlx.Tx, args webhooks.DeliverArgs) error {
+	match, err := json.Marshal(args)
+	if err != nil {
+		return err
+	}
+	var ids []int64
+	err = tx.SelectContext(ctx, &ids, `
+		SELECT id FROM river_job
+		WHERE kind = $1 AND args @> $2::jsonb AND finalized_at IS NULL`, args.Kind(), string(match))
+	if err != nil {
+		return fmt.Errorf("find pending deliveries: %w", err)
+	}
+	return jobs.CancelTx(ctx, tx, ids)
 }
 
 // nullUUID is id, or NULL when it is no UUID (which then matches nothing).
