@@ -136,9 +136,20 @@ func TestProfileEmailPreferences(t *testing.T) {
 	if err != nil || prefs[guildhall.TopicRequests] != guildhall.EmailDigest || prefs[guildhall.TopicDecisions] != guildhall.EmailOff {
 		t.Errorf("saved %v %v", prefs, err)
 	}
-	res = a.PostForm(t, c, "/profile", url.Values{"displayName": {"Ann"}, "email.requests": {"SOMETIMES"}})
-	if res.StatusCode != http.StatusUnprocessableEntity {
-		t.Errorf("a bad choice: %d", res.StatusCode)
+	// A bad choice is named beside its kind, and nothing is saved: not the
+	// display name beside it, not the other choices.
+	res = a.PostForm(t, c, "/profile", url.Values{"displayName": {"AnnX"}, "email.requests": {"SOMETIMES"}, "email.decisions": {"DIGEST"}})
+	body = testapp.Body(res)
+	if res.StatusCode != http.StatusUnprocessableEntity ||
+		!strings.Contains(body, `<p class="field-error" id="email-requests-error">Choose Off, At once or Daily digest.</p>`) {
+		t.Errorf("a bad choice: %d, want 422 naming it\n%s", res.StatusCode, body)
+	}
+	if acct, err := a.Services.Accounts.AccountByID(context.Background(), ann.ID); err != nil || acct.DisplayName != "Ann" {
+		t.Errorf("a refused save changed the display name: %+v %v", acct, err)
+	}
+	prefs, err = a.Services.Notifications.EmailPreferences(context.Background(), guildhall.ActorFor(ann))
+	if err != nil || prefs[guildhall.TopicRequests] != guildhall.EmailDigest || prefs[guildhall.TopicDecisions] != guildhall.EmailOff {
+		t.Errorf("a refused save changed the choices: %v %v", prefs, err)
 	}
 
 	// Without email there is nothing to choose.

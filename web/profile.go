@@ -62,10 +62,9 @@ func (s *Server) saveProfile(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
+	// One call: a bad email choice refuses the display name too.
+	p.Email = prefs
 	_, err := s.Accounts.UpdateProfile(r.Context(), a, p)
-	if err == nil && len(prefs) > 0 {
-		err = s.Email.SetEmailPreferences(r.Context(), a, prefs)
-	}
 	if errors.Is(err, guildhall.ErrInvalid) {
 		f := templates.ProfileForm{Email: a.Email, DisplayName: p.DisplayName, PublicProfile: p.PublicProfile, Errors: guildhall.FieldErrors(err)}
 		if len(prefs) > 0 {

@@ -100,13 +100,18 @@ func validateDisplayName(v *Validator, name string) {
 type ProfileUpdate struct {
 	DisplayName   string
 	PublicProfile bool
+	// Email changes the modes of the topics given, with the profile in
+	// one transaction; nil leaves the email preferences as they are.
+	Email EmailPreferences
 }
 
-// Validate checks the profile fields.
+// Validate checks every field, the email choices included, so nothing is
+// saved when any is wrong.
 func (p *ProfileUpdate) Validate() error {
 	p.DisplayName = strings.TrimSpace(p.DisplayName)
 	var v Validator
 	validateDisplayName(&v, p.DisplayName)
+	p.Email.Check(&v)
 	return v.Err()
 }
 

@@ -87,6 +87,19 @@ func (m EmailMode) Label() string {
 // EmailPreferences are a person's modes per topic (every topic present).
 type EmailPreferences map[EmailTopic]EmailMode
 
+// Check records a violation of "email.<topic>" for each unknown topic or
+// mode.
+func (p EmailPreferences) Check(v *Validator) {
+	for _, t := range EmailTopics {
+		if m, ok := p[t]; ok {
+			v.Check(m.Valid(), "email."+string(t), "Choose Off, At once or Daily digest.")
+		}
+	}
+	for t := range p {
+		v.Check(t.Valid(), "email."+string(t), "There is no such kind of email.")
+	}
+}
+
 // EmailPreferenceService reads and changes how a person gets email.
 type EmailPreferenceService interface {
 	EmailPreferences(ctx context.Context, actor Actor) (EmailPreferences, error)

@@ -7,6 +7,8 @@ import (
 	"fmt"
 
 	"guildhall/internal/guildhall"
+
+	"github.com/jmoiron/sqlx"
 )
 
 var guildhallNotFound = guildhall.NotFound
@@ -108,18 +110,28 @@ func (s *AccountService) AccountByEmail(ctx context.Context, email string) (*gui
 	return &a, nil
 }
 
-// UpdateProfile changes the actor's own display name and public flag.
+// UpdateProfile changes the actor's own display name and public flag, and
+// the email preferences given, in one transaction after checking them all.
 func (s *AccountService) UpdateProfile(ctx context.Context, actor guildhall.Actor, p guildhall.ProfileUpdate) (*guildhall.Account, error) {
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
 	var a guildhall.Account
-	err := s.db.GetContext(ctx, &a, `
-		UPDATE accounts SET display_name = $2, public_profile = $3, updated_at = now()
-		WHERE id = $1
-		RETURNING `+accountColumns, actor.ID, p.DisplayName, p.PublicProfile)
+	err := s.db.inTx(ctx, func(tx *sqlx.Tx) error {
+		err := tx.GetContext(ctx, &a, `
+			UPDATE accounts SET display_name = $2, public_profile = $3, updated_at = now()
+			WHERE id = $1
+			RETURNING `+accountColumns, actor.ID, p.DisplayName, p.PublicProfile)
+		if err != nil {
+			return notFound(err, "Account not found.")
+		}
+		if len(p.Email) == 0 {
+			return nil
+		}
+		return saveEmailPreferences(ctx, tx, actor.ID, p.Email)
+	})
 	if err != nil {
-		return nil, notFound(err, "Account not found.")
+		return nil, err
 	}
 	return &a, nil
 }

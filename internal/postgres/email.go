@@ -144,25 +144,26 @@ func (s *NotificationService) SetEmailPreferences(ctx context.Context, actor gui
 		return guildhall.Unauthenticated("Sign in to change your email preferences.")
 	}
 	var v guildhall.Validator
-	var topics, modes []string
-	for _, t := range guildhall.EmailTopics {
-		m, ok := p[t]
-		if !ok {
-			continue
-		}
-		v.Check(m.Valid(), "email."+string(t), "Choose Off, At once or Daily digest.")
-		topics, modes = append(topics, string(t)), append(modes, string(m))
-	}
-	for t := range p {
-		v.Check(t.Valid(), "email."+string(t), "There is no such kind of email.")
-	}
+	p.Check(&v)
 	if err := v.Err(); err != nil {
 		return err
 	}
-	_, err := s.db.ExecContext(ctx, `
+	return saveEmailPreferences(ctx, s.db, actor.ID, p)
+}
+
+// saveEmailPreferences stores checked preferences in one statement on ex,
+// the database or the transaction of a profile change.
+func saveEmailPreferences(ctx context.Context, ex sqlx.ExecerContext, accountID string, p guildhall.EmailPreferences) error {
+	var topics, modes []string
+	for _, t := range guildhall.EmailTopics {
+		if m, ok := p[t]; ok {
+			topics, modes = append(topics, string(t)), append(modes, string(m))
+		}
+	}
+	_, err := ex.ExecContext(ctx, `
 		INSERT INTO email_preferences (account_id, topic, mode)
 		SELECT $1, t, m FROM unnest($2::text[], $3::text[]) AS x (t, m)
-		ON CONFLICT (account_id, topic) DO UPDATE SET mode = EXCLUDED.mode`, actor.ID, pq.Array(topics), pq.Array(modes))
+		ON CONFLICT (account_id, topic) DO UPDATE SET mode = EXCLUDED.mode`, accountID, pq.Array(topics), pq.Array(modes))
 	if err != nil {
 		return fmt.Errorf("save email preferences: %w", err)
 	}
