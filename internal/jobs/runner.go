@@ -63,7 +63,6 @@ type Config struct {
 // Runner works the queue in this process.
 type Runner struct {
 	client *river.Client[*sql.Tx]
-	db     *sql.DB
 }
 
 // Start begins working jobs until ctx ends or Stop is called.
@@ -98,7 +97,7 @@ func Start(ctx context.Context, db *sql.DB, reg *Registry, cfg Config) (*Runner,
 	if err := client.Start(ctx); err != nil {
 		return nil, fmt.Errorf("start job queue: %w", err)
 	}
-	return &Runner{client: client, db: db}, nil
+	return &Runner{client: client}, nil
 }
 
 // Stop waits for running jobs to finish (until ctx ends, when they are
