@@ -227,7 +227,11 @@ func (s *Server) webhookPage(w http.ResponseWriter, r *http.Request) {
 	}
 	p := templates.WebhookPage{Admin: sc.group == nil, Base: sc.base, ID: hook.ID, URL: hook.URL,
 		Events: eventsLabel(hook.EventTypes), Enabled: hook.Enabled, DisabledReason: hook.DisabledReason}
-	p.Page = s.page(r, "Webhook", map[bool]string{true: "admin", false: "groups"}[p.Admin])
+	active := "groups"
+	if p.Admin {
+		active = "admin"
+	}
+	p.Page = s.page(r, "Webhook", active)
 	for _, d := range log.Items {
 		p.Deliveries = append(p.Deliveries, deliveryRow(&d))
 	}
