@@ -37,7 +37,7 @@ func (s *Server) notificationsPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	p := templates.NotificationsPage{Page: s.page(r, "Notifications", "notifications"), Unread: 0}
+	p := templates.NotificationsPage{Page: s.page(r, "Notifications", "notifications")}
 	p.Unread = p.Nav.UnreadCount
 	for _, n := range res.Items {
 		p.Rows = append(p.Rows, templates.NotificationRow{ID: n.ID, Message: n.Message(), Link: n.Link(),
