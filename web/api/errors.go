@@ -14,7 +14,6 @@ import (
 // Error codes the HTTP layer gives itself (httperr has every code).
 const (
 	codeInvalidArgument  = httperr.CodeInvalidArgument
-	codeNotFound         = httperr.CodeNotFound
 	codeInternal         = httperr.CodeInternal
 	codeMethodNotAllowed = httperr.CodeMethodNotAllowed
 )
