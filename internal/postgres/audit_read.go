@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -63,7 +64,7 @@ func (s *AuditService) auditFilter(ctx context.Context, actor guildhall.Actor, q
 	}
 	var v guildhall.Validator
 	v.Check(q.From.IsZero() || q.To.IsZero() || q.From.Before(q.To), "to", "To must be after From.")
-	v.Check(q.Action == "" || isAuditAction(q.Action), "action", "Choose an action from the list.")
+	v.Check(q.Action == "" || slices.Contains(guildhall.AuditActions, q.Action), "action", "Choose an action from the list.")
 	if err := v.Err(); err != nil {
 		return "", nil, err
 	}
@@ -117,15 +118,6 @@ func (s *AuditService) groupName(ctx context.Context, g string) (string, error) 
 		return "", fmt.Errorf("audit group filter: %w", err)
 	}
 	return name, nil
-}
-
-func isAuditAction(a string) bool {
-	for _, x := range guildhall.AuditActions {
-		if x == a {
-			return true
-		}
-	}
-	return false
 }
 
 // ListAudit pages the audit log, newest first, by keyset: a page is found
