@@ -148,11 +148,7 @@ func (db *DB) notifyAdded(ctx context.Context, tx *sqlx.Tx, actor guildhall.Acto
 
 // notifyCreateDecision tells the requester of c what became of it.
 func (db *DB) notifyCreateDecision(ctx context.Context, tx *sqlx.Tx, c *guildhall.CreateRequest) error {
-	groupID := ""
-	if c.GroupID != nil {
-		groupID = *c.GroupID
-	}
-	return db.notifyOne(ctx, tx, newNotification{Kind: guildhall.CreateRequestDecided, GroupID: groupID, GroupName: c.Name,
+	return db.notifyOne(ctx, tx, newNotification{Kind: guildhall.CreateRequestDecided, GroupID: orEmpty(c.GroupID), GroupName: c.Name,
 		Status: c.Status, Reason: c.RejectionReason}, c.RequesterID)
 }
 
