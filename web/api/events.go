@@ -136,7 +136,8 @@ func EventBody(e *guildhall.Event) ([]byte, error) {
 		d.Member = &m
 	}
 	if s.Settings != nil {
-		d.Settings = &siteSettingsJSON{CreationPolicy: s.Settings.CreationPolicy, UpdatedDate: s.Settings.UpdatedAt.UTC()}
+		st := settingsOut(s.Settings).Settings
+		d.Settings = &st
 	}
 	if s.Webhook != nil {
 		d.Webhook = &webhookRefJSON{ID: s.Webhook.ID, URL: s.Webhook.URL, GroupID: s.Webhook.GroupID}
