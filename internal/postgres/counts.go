@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"guildhall/internal/guildhall"
 )
@@ -57,15 +58,7 @@ func pendingCount(ctx context.Context, db *DB, groupID string) (int, error) {
 // lets through.
 func visibleGroupsTotal(ctx context.Context, db *DB, actor guildhall.Actor, privacies []guildhall.Privacy) (int, error) {
 	want := func(p guildhall.Privacy) bool {
-		if len(privacies) == 0 {
-			return true
-		}
-		for _, x := range privacies {
-			if x == p {
-				return true
-			}
-		}
-		return false
+		return len(privacies) == 0 || slices.Contains(privacies, p)
 	}
 	var n int
 	err := db.getPrepared(ctx, &n, `
