@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"net/netip"
 	"strings"
 	"time"
@@ -186,7 +187,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	return nil
 }
 
-// serveMetrics serves /metrics on MetricsAddr; a failure to serve lands in
+// serveMetrics serves /metrics (and /debug/pprof/) on MetricsAddr; a failure to serve lands in
 // errc.
 func (a *App) serveMetrics(errc chan<- error) (*http.Server, error) {
 	ln, err := net.Listen("tcp", a.config.MetricsAddr)
@@ -195,6 +196,12 @@ func (a *App) serveMetrics(errc chan<- error) (*http.Server, error) {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", a.Metrics.Handler())
+	// Go's profiles, for an operator chasing where time goes
+	// (`go tool pprof http://ADDR/debug/pprof/profile`); the metrics
+	// address is kept off the public network.
+	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
 	ms := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := ms.Serve(ln); !errors.Is(err, http.ErrServerClosed) {

@@ -6,11 +6,14 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -21,6 +24,7 @@ import (
 // database, with the sessions and tokens the run acts with.
 type instance struct {
 	label, bin, dbURL, base string
+	metrics                 string // the metrics (and pprof) address; empty when not profiling
 	cmd                     *exec.Cmd
 	db                      *sql.DB
 	member, admin           actor
@@ -34,18 +38,26 @@ type actor struct {
 
 // start runs bin serve on a free port against dbURL, with the API's
 // per-token limit out of the way, and waits until it is ready.
-func start(ctx context.Context, label, bin, dbURL, logPath string) (*instance, error) {
+func start(ctx context.Context, label, bin, dbURL, logPath string, profiling bool) (*instance, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, err
+	}
+	var metricsAddr string
+	if profiling {
+		mport, err := freePort()
+		if err != nil {
+			return nil, err
+		}
+		metricsAddr = "127.0.0.1:" + strconv.Itoa(mport)
 	}
 	logf, err := os.Create(logPath)
 	if err != nil {
 		return nil, err
 	}
-	in := &instance{label: label, bin: bin, dbURL: dbURL, base: "http://127.0.0.1:" + strconv.Itoa(port)}
+	in := &instance{label: label, bin: bin, dbURL: dbURL, base: "http://127.0.0.1:" + strconv.Itoa(port), metrics: metricsAddr}
 	in.cmd = exec.Command(bin, "serve", "--addr", "127.0.0.1:"+strconv.Itoa(port), "--database-url", dbURL)
-	in.cmd.Env = append(os.Environ(), "GUILDHALL_API_RATE_LIMIT=1000000", "GUILDHALL_API_BURST=1000000")
+	in.cmd.Env = append(os.Environ(), "GUILDHALL_API_RATE_LIMIT=1000000", "GUILDHALL_API_BURST=1000000", "GUILDHALL_METRICS_ADDR="+metricsAddr)
 	in.cmd.Stdout, in.cmd.Stderr = logf, logf
 	if err := in.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w", bin, err)
@@ -119,6 +131,43 @@ func (in *instance) signIn(ctx context.Context, name, email, password string) (a
 	}
 	return a, nil
 }
+
+// profile records a CPU profile of the server for about d into
+// dir/<label>-<name>.pprof, in the background; the function it returns
+// waits for it. It does nothing when dir is empty.
+func (in *instance) profile(ctx context.Context, dir, name string, d time.Duration) (wait func()) {
+	if dir == "" || in.metrics == "" {
+		return func() {}
+	}
+	file := filepath.Join(dir, in.label+"-"+strings.Trim(nonWord.ReplaceAllString(name, "-"), "-")+".pprof")
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		secs := max(1, int(d.Seconds()))
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", in.metrics, secs), nil)
+		if err != nil {
+			return
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "profile:", err)
+			return
+		}
+		defer resp.Body.Close()
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return
+		}
+		f, err := os.Create(file)
+		if err != nil {
+			return
+		}
+		defer f.Close()
+		_, _ = io.Copy(f, resp.Body)
+	}()
+	return func() { <-done }
+}
+
+var nonWord = regexp.MustCompile(`[^A-Za-z0-9]+`)
 
 func freePort() (int, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -22,6 +22,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"time"
@@ -45,6 +46,8 @@ type options struct {
 	actions   int
 	seed      seed.Options
 	out       string
+	only      *regexp.Regexp // pages and actions to run; nil: all
+	profile   string         // a directory for each page's CPU profile; empty: none
 }
 
 type binary struct{ label, path string }
@@ -82,6 +85,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&o.seed.MembersPerGroup, "members-per-group", o.seed.MembersPerGroup, "members of each seeded group")
 	fs.IntVar(&o.seed.Queue, "queue", o.seed.Queue, "pending join requests in the queue group")
 	fs.StringVar(&o.out, "out", "", "also write the table to this file")
+	fs.Func("only", "run only the pages and actions whose name matches this regular expression", func(v string) (err error) {
+		o.only, err = regexp.Compile(v)
+		return err
+	})
+	fs.StringVar(&o.profile, "profile", "", "write a CPU profile of the server under each page's load into this directory (<label>-<page>.pprof)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -206,7 +214,7 @@ func measure(ctx context.Context, admin *sqlx.DB, dbURL func(string) string, o o
 	defer admin.ExecContext(context.Background(), `DROP DATABASE IF EXISTS `+ident(name)+` WITH (FORCE)`)
 
 	started := time.Now()
-	in, err := start(ctx, b.label, b.path, dbURL(name), filepath.Join(os.TempDir(), "benchload-"+name+".log"))
+	in, err := start(ctx, b.label, b.path, dbURL(name), filepath.Join(os.TempDir(), "benchload-"+name+".log"), o.profile != "")
 	if err != nil {
 		return nil, err
 	}
@@ -249,7 +257,12 @@ func measure(ctx context.Context, admin *sqlx.DB, dbURL func(string) string, o o
 	br.yard = append(br.yard, yard())
 	fmt.Fprintf(stderr, "  yardstick: %.0f req/s\n", br.yard[0].Rate())
 	for _, t := range pageTargets(in, fx) {
+		if !o.runs(t.name) {
+			continue
+		}
+		stopProfile := in.profile(ctx, o.profile, t.name+" "+t.as, o.duration)
 		r := drive(ctx, hc, o.clients, o.duration, t.want, t.do)
+		stopProfile()
 		br.rows = append(br.rows, row{name: t.name, as: t.as, res: r})
 		fmt.Fprintf(stderr, "  %-34s %-12s %7.0f req/s  p50 %-8s p99 %-8s errors %d %s\n", t.name, t.as, r.Rate(),
 			r.P50.Round(10*time.Microsecond), r.P99.Round(10*time.Microsecond), r.Errors, r.FirstErr)
@@ -275,6 +288,9 @@ func runBin(ctx context.Context, bin string, stderr io.Writer, args ...string) e
 	}
 	return nil
 }
+
+// runs says whether the page or action called name is to be measured.
+func (o options) runs(name string) bool { return o.only == nil || o.only.MatchString(name) }
 
 // ident quotes a database name for SQL.
 func ident(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }

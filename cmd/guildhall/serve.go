@@ -30,7 +30,7 @@ func serve(ctx context.Context, args []string, logger *slog.Logger) error {
 	smtpURL := fs.String("smtp-url", os.Getenv("GUILDHALL_SMTP_URL"), "SMTP server for email: smtp://, smtp+starttls:// or smtps://[user:pass@]host[:port]; empty keeps notifications in-app")
 	mailFrom := fs.String("mail-from", os.Getenv("GUILDHALL_MAIL_FROM"), "the From address of email")
 	baseURL := fs.String("base-url", os.Getenv("GUILDHALL_BASE_URL"), "where people reach Guildhall, for links in email (default http://ADDR)")
-	metricsAddr := fs.String("metrics-addr", os.Getenv("GUILDHALL_METRICS_ADDR"), "serve Prometheus metrics at /metrics on this address (off when empty); keep it off the public network")
+	metricsAddr := fs.String("metrics-addr", os.Getenv("GUILDHALL_METRICS_ADDR"), "serve Prometheus metrics at /metrics and Go profiles at /debug/pprof/ on this address (off when empty); keep it off the public network")
 	shutdownTimeout := fs.Duration("shutdown-timeout", envDuration("GUILDHALL_SHUTDOWN_TIMEOUT", 20*time.Second), "how long in-flight requests may take to finish on shutdown")
 	var proxies string
 	fs.StringVar(&proxies, "trusted-proxies", os.Getenv("GUILDHALL_TRUSTED_PROXIES"),

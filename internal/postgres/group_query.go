@@ -156,8 +156,14 @@ func (s *GroupService) QueryGroups(ctx context.Context, actor guildhall.Actor, q
 	if cursor != nil {
 		limit++ // one more tells whether there is a further page
 	}
-	paging := " LIMIT " + rowsArgs.add(limit)
-	if cursor == nil {
+	// The limit is written into the SQL, not passed: with LIMIT $n
+	// PostgreSQL's generic plan must assume a tenth of the table and loses
+	// to a custom plan, so every call was planned anew (half a millisecond
+	// of a directory page). Limits are few (the directory's page size, the
+	// API's 1–100), so the statement cache holds each once. An offset is
+	// written only when there is one.
+	paging := " LIMIT " + strconv.Itoa(limit)
+	if cursor == nil && q.Offset > 0 {
 		paging += " OFFSET " + rowsArgs.add(q.Offset)
 	}
 	var rows []groupRow
