@@ -101,7 +101,7 @@ func (s *Server) groupsPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	settings, err := s.Settings.SiteSettings(r.Context())
+	settings, err := s.siteSettings(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -172,7 +172,7 @@ func excerpt(s string, n int) string {
 
 // creationMode is what a create by the viewer would do under the policy.
 func (s *Server) creationMode(r *http.Request) (guildhall.CreationMode, error) {
-	settings, err := s.Settings.SiteSettings(r.Context())
+	settings, err := s.siteSettings(r)
 	if err != nil {
 		return guildhall.CreationRefused, err
 	}

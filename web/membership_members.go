@@ -36,7 +36,7 @@ func (s *Server) renderMembers(w http.ResponseWriter, r *http.Request, g *guildh
 	}
 	page := pageNumber(r)
 	offset := (page - 1) * membersPageSize
-	res, err := s.Membership.ListMembers(r.Context(), a, g.ID, membersPageSize, offset)
+	res, err := s.Membership.ListMembersOf(r.Context(), a, g, membersPageSize, offset)
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -17,8 +17,9 @@ type ctxKey int
 const (
 	ctxRequest ctxKey = iota
 	ctxActor
-	ctxSession // *loadedSession
-	ctxNav     // guildhall.NavCounts of the signed-in actor
+	ctxSession  // *loadedSession
+	ctxNav      // guildhall.NavCounts of the signed-in actor
+	ctxSettings // *guildhall.SiteSettings read with the session
 )
 
 // requestInfo travels in the context so the access log learns what inner

@@ -95,6 +95,17 @@ func (s *Server) page(r *http.Request, title, active string) templates.Page {
 	return p
 }
 
+// siteSettings returns the site settings for deciding what a page offers:
+// those read with the session when a GET loaded them (they are this
+// request's own read, not a copy kept across requests), else read now. The
+// service checks the settings again when an action is taken.
+func (s *Server) siteSettings(r *http.Request) (*guildhall.SiteSettings, error) {
+	if st, ok := r.Context().Value(ctxSettings).(*guildhall.SiteSettings); ok && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+		return st, nil
+	}
+	return s.Settings.SiteSettings(r.Context())
+}
+
 // loadedNav returns the navigation's counts that authenticate read with the
 // session, when they still hold: a GET changes nothing, while a POST that
 // renders a page (a form shown again) may have changed them since.

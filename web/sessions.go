@@ -25,9 +25,9 @@ const (
 // (postgres.SessionRows).
 type SessionRows interface {
 	Load(ctx context.Context, tokenHash []byte) (accountID string, data []byte, err error)
-	// LoadSignedIn is Load with the session's account (nil when none) and
-	// the navigation's counts, in one round trip.
-	LoadSignedIn(ctx context.Context, tokenHash []byte) (data []byte, acct *guildhall.Account, nav guildhall.NavCounts, err error)
+	// LoadSignedIn is Load with the session's account (nil when none), the
+	// navigation's counts and the site settings, in one round trip.
+	LoadSignedIn(ctx context.Context, tokenHash []byte) (data []byte, who guildhall.SignedIn, err error)
 	Save(ctx context.Context, tokenHash []byte, accountID string, data []byte, expiresAt time.Time) error
 	Delete(ctx context.Context, tokenHash []byte) error
 	DeleteExpired(ctx context.Context) (int64, error)
@@ -95,14 +95,17 @@ func (s *SessionStore) signedIn(r *http.Request) (*http.Request, error) {
 	if err != nil || c.Value == "" {
 		return r, nil
 	}
-	data, acct, nav, err := s.rows.LoadSignedIn(r.Context(), hashToken(c.Value))
+	data, who, err := s.rows.LoadSignedIn(r.Context(), hashToken(c.Value))
 	if err != nil {
 		return r, err
 	}
 	ctx := context.WithValue(r.Context(), ctxSession, &loadedSession{token: c.Value, data: data})
-	if acct != nil {
-		ctx = context.WithValue(ctx, ctxActor, guildhall.ActorFor(acct))
-		ctx = context.WithValue(ctx, ctxNav, nav)
+	if data != nil {
+		ctx = context.WithValue(ctx, ctxSettings, &who.Settings)
+	}
+	if who.Account != nil {
+		ctx = context.WithValue(ctx, ctxActor, guildhall.ActorFor(who.Account))
+		ctx = context.WithValue(ctx, ctxNav, who.Nav)
 	}
 	return r.WithContext(ctx), nil
 }

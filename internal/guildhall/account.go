@@ -32,6 +32,15 @@ type NavCounts struct {
 	Inbox, Unread int
 }
 
+// SignedIn is what a signed-in page needs before it starts, read with the
+// session in one round trip: the account (nil when the session has none),
+// the navigation's counts and the site settings as they are at that moment.
+type SignedIn struct {
+	Account  *Account
+	Nav      NavCounts
+	Settings SiteSettings
+}
+
 // Actor is whoever performs an action: a signed-in account, possibly acting
 // with an elevated API token that skips permission checks.
 type Actor struct {

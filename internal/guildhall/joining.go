@@ -75,6 +75,9 @@ type MembershipService interface {
 	ApproveJoinRequests(ctx context.Context, actor Actor, groupID string, accountIDs []string) ([]BulkResult[JoinRequest], error)
 	RejectJoinRequests(ctx context.Context, actor Actor, groupID string, rejections []MemberRejection) ([]BulkResult[JoinRequest], error)
 	ListMembers(ctx context.Context, actor Actor, groupID string, limit, offset int) (*Page[Member], error)
+	// ListMembersOf is ListMembers for a group just read for actor, with
+	// actor's role: a page showing the group does not read it twice.
+	ListMembersOf(ctx context.Context, actor Actor, g *GroupView, limit, offset int) (*Page[Member], error)
 	// AddMembers adds site members directly (by account id).
 	AddMembers(ctx context.Context, actor Actor, groupID string, accountIDs []string) ([]BulkResult[Member], error)
 	RemoveMember(ctx context.Context, actor Actor, groupID, accountID string) error

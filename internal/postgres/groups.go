@@ -147,10 +147,10 @@ func findGroup(ctx context.Context, q sqlx.QueryerContext, actor guildhall.Actor
 	if !isUUID(id) {
 		return nil, guildhall.RoleNone, groupNotFound()
 	}
-	query := `SELECT ` + groupColumns + ` FROM groups g WHERE g.id = $1 AND g.deleted_at IS NULL`
-	if lock {
-		query += ` FOR UPDATE OF g`
+	if !lock {
+		return readGroup(ctx, q, actor, id)
 	}
+	query := `SELECT ` + groupColumns + ` FROM groups g WHERE g.id = $1 AND g.deleted_at IS NULL FOR UPDATE OF g`
 	var g guildhall.Group
 	err := sqlx.GetContext(ctx, q, &g, query, id)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -167,6 +167,35 @@ func findGroup(ctx context.Context, q sqlx.QueryerContext, actor guildhall.Actor
 		return nil, guildhall.RoleNone, groupNotFound()
 	}
 	return &g, role, nil
+}
+
+// readGroup is findGroup without a lock: the group and the actor's role in
+// one statement, prepared once per connection when q is the pool.
+func readGroup(ctx context.Context, q sqlx.QueryerContext, actor guildhall.Actor, id string) (*guildhall.Group, guildhall.Role, error) {
+	var row struct {
+		guildhall.Group
+		Role guildhall.Role `db:"viewer_role"`
+	}
+	query := `SELECT ` + groupColumns + `, COALESCE(m.role, '') AS viewer_role
+		FROM groups g LEFT JOIN group_members m ON m.group_id = g.id AND m.account_id = $2
+		WHERE g.id = $1 AND g.deleted_at IS NULL`
+	account := sql.NullString{String: actor.ID, Valid: actor.ID != ""}
+	var err error
+	if db, ok := q.(*DB); ok {
+		err = db.getPrepared(ctx, &row, query, id, account)
+	} else {
+		err = sqlx.GetContext(ctx, q, &row, query, id, account)
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, guildhall.RoleNone, groupNotFound()
+	}
+	if err != nil {
+		return nil, guildhall.RoleNone, fmt.Errorf("read group: %w", err)
+	}
+	if !guildhall.CanSeeGroup(actor, &row.Group, row.Role) {
+		return nil, guildhall.RoleNone, groupNotFound()
+	}
+	return &row.Group, row.Role, nil
 }
 
 // roleIn returns accountID's role in group groupID, RoleNone when not a member.

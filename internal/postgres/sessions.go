@@ -39,11 +39,13 @@ func (s *SessionRows) Load(ctx context.Context, tokenHash []byte) (accountID str
 
 // LoadSignedIn reads the live session for tokenHash with everything a
 // signed-in page needs before it starts, in one round trip: the session's
-// data, its account (nil when none is signed in) and the navigation's
-// counts (the inbox badge from the kept counts, the unread notifications
-// from their counter). data is nil when there is no live session.
-func (s *SessionRows) LoadSignedIn(ctx context.Context, tokenHash []byte) (data []byte, acct *guildhall.Account, nav guildhall.NavCounts, err error) {
+// data, its account (nil when none is signed in), the navigation's counts
+// (the inbox badge from the kept counts, the unread notifications from
+// their counter) and the site settings (one row). data is nil when there is
+// no live session.
+func (s *SessionRows) LoadSignedIn(ctx context.Context, tokenHash []byte) (data []byte, who guildhall.SignedIn, err error) {
 	var row struct {
+		guildhall.SiteSettings
 		Data        []byte         `db:"data"`
 		ID          sql.NullString `db:"id"`
 		Email       sql.NullString `db:"email"`
@@ -58,8 +60,10 @@ func (s *SessionRows) LoadSignedIn(ctx context.Context, tokenHash []byte) (data 
 	// admin: the lateral join hands them over from the account row.
 	err = s.db.getPrepared(ctx, &row, `
 		SELECT s.data, a.id, a.email, a.display_name, a.site_admin, a.public_profile, a.created_at,
-			COALESCE(n.inbox, 0) AS inbox, COALESCE(n.unread, 0) AS unread
+			COALESCE(n.inbox, 0) AS inbox, COALESCE(n.unread, 0) AS unread,
+			st.creation_policy, st.expire_after_days, st.remind_after_days, st.escalate_after_days, st.updated_at
 		FROM sessions s
+		CROSS JOIN site_settings st
 		LEFT JOIN accounts a ON a.id = s.account_id
 		LEFT JOIN LATERAL (
 			SELECT (`+strings.NewReplacer("$1::uuid", "a.id", "$2::boolean", "a.site_admin").Replace(inboxCountSQL)+`) AS inbox,
@@ -68,20 +72,21 @@ func (s *SessionRows) LoadSignedIn(ctx context.Context, tokenHash []byte) (data 
 		) n ON true
 		WHERE s.token_hash = $1 AND s.expires_at > now()`, tokenHash)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil, nav, nil
+		return nil, who, nil
 	}
 	if err != nil {
-		return nil, nil, nav, err
+		return nil, who, err
 	}
 	if row.Data == nil {
 		row.Data = []byte{}
 	}
+	who.Settings = row.SiteSettings
 	if row.ID.Valid {
-		acct = &guildhall.Account{ID: row.ID.String, Email: row.Email.String, DisplayName: row.DisplayName.String,
+		who.Account = &guildhall.Account{ID: row.ID.String, Email: row.Email.String, DisplayName: row.DisplayName.String,
 			SiteAdmin: row.SiteAdmin.Bool, PublicProfile: row.Public.Bool, CreatedAt: row.CreatedAt.Time}
-		nav = guildhall.NavCounts{Inbox: row.Inbox, Unread: row.Unread}
+		who.Nav = guildhall.NavCounts{Inbox: row.Inbox, Unread: row.Unread}
 	}
-	return row.Data, acct, nav, nil
+	return row.Data, who, nil
 }
 
 // Save inserts or replaces the session for tokenHash.

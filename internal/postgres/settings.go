@@ -23,7 +23,7 @@ const settingsColumns = `creation_policy, expire_after_days, remind_after_days, 
 // SiteSettings returns the site-wide settings (the one row of site_settings).
 func (s *SettingsService) SiteSettings(ctx context.Context) (*guildhall.SiteSettings, error) {
 	var st guildhall.SiteSettings
-	if err := s.db.GetContext(ctx, &st, `SELECT `+settingsColumns+` FROM site_settings`); err != nil {
+	if err := s.db.getPrepared(ctx, &st, `SELECT `+settingsColumns+` FROM site_settings`); err != nil {
 		return nil, fmt.Errorf("read site settings: %w", err)
 	}
 	return &st, nil
