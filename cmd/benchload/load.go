@@ -18,6 +18,16 @@ type result struct {
 	FirstErr string
 	Elapsed  time.Duration
 	P50, P99 time.Duration
+	CPU      time.Duration // CPU time the server and its database spent on the counted requests; 0 when not measured
+}
+
+// CPUPerRequest is the CPU time one request cost the server and the
+// database, in milliseconds; 0 when not measured.
+func (r result) CPUPerRequest() float64 {
+	if r.Requests == 0 || r.CPU <= 0 {
+		return 0
+	}
+	return float64(r.CPU) / float64(time.Millisecond) / float64(r.Requests)
 }
 
 // Rate is requests a second over the run.
@@ -34,15 +44,15 @@ type call func(ctx context.Context, c *http.Client) (int, error)
 
 // drive runs clients loops that each make one call after another, for d
 // after a short warm-up that is not counted, and gathers every latency.
-func drive(ctx context.Context, hc *http.Client, clients int, d time.Duration, want int, do call) result {
+func drive(ctx context.Context, hc *http.Client, clients int, d time.Duration, want int, do call, cpu cpuMeter) result {
 	warm, cancelWarm := context.WithTimeout(ctx, d/10)
 	runLoops(warm, hc, clients, want, do)
 	cancelWarm()
 	run, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
-	start := time.Now()
+	start, cpu0 := time.Now(), cpu.read()
 	per := runLoops(run, hc, clients, want, do)
-	res := result{Elapsed: time.Since(start)}
+	res := result{Elapsed: time.Since(start), CPU: cpu.read() - cpu0}
 	var all []time.Duration
 	for _, p := range per {
 		all = append(all, p.lat...)

@@ -12,7 +12,6 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"flag"
 	"fmt"
@@ -46,6 +45,7 @@ type options struct {
 	actions   int
 	seed      seed.Options
 	out       string
+	pmFile    string         // the private cluster's postmaster.pid, whose CPU time is counted; empty: not counted
 	only      *regexp.Regexp // pages and actions to run; nil: all
 	profile   string         // a directory for each page's CPU profile; empty: none
 }
@@ -53,6 +53,10 @@ type options struct {
 type binary struct{ label, path string }
 
 func main() {
+	if len(os.Args) == 3 && os.Args[1] == "--serve-yardstick" {
+		serveYardstick(os.Args[2])
+		return
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
@@ -122,6 +126,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		defer cluster.Stop()
 		dbURL = cluster.URL
+		o.pmFile = postmasterFile(dir)
 	}
 	admin, err := sqlx.Open("postgres", dbURL("postgres"))
 	if err != nil {
@@ -240,18 +245,13 @@ func measure(ctx context.Context, admin *sqlx.DB, dbURL func(string) string, o o
 	if fx.deep, err = deepPage(ctx, &http.Client{}, in.base, in.member.cookie, 400); err != nil {
 		return nil, err
 	}
-	ydb, err := sql.Open("postgres", dbURL(name))
-	if err != nil {
-		return nil, err
-	}
-	defer ydb.Close()
-	ydb.SetMaxOpenConns(25)
-	ydb.SetMaxIdleConns(25)
-	ybase, stopYard, err := startYardstick(ydb)
+	ybase, ypid, stopYard, err := startYardstickProcess(dbURL(name))
 	if err != nil {
 		return nil, err
 	}
 	defer stopYard()
+	serverCPU := cpuMeter{pid: in.cmd.Process.Pid, postmaster: o.pmFile}
+	yardCPU := cpuMeter{pid: ypid, postmaster: o.pmFile}
 
 	hc := &http.Client{
 		Transport:     &http.Transport{MaxIdleConns: 4 * o.clients, MaxIdleConnsPerHost: 4 * o.clients},
@@ -259,26 +259,26 @@ func measure(ctx context.Context, admin *sqlx.DB, dbURL func(string) string, o o
 		Timeout:       time.Minute,
 	}
 	yard := func() result {
-		return drive(ctx, hc, o.clients, o.duration, http.StatusOK, rotate(fx.slugs, func(s string) call { return get(ybase+"/groups/"+s, "", "") }))
+		return drive(ctx, hc, o.clients, o.duration, http.StatusOK, rotate(fx.slugs, func(s string) call { return get(ybase+"/groups/"+s, "", "") }), yardCPU)
 	}
 	br.yard = append(br.yard, yard())
-	fmt.Fprintf(stderr, "  yardstick: %.0f req/s\n", br.yard[0].Rate())
+	fmt.Fprintf(stderr, "  yardstick: %.0f req/s  cpu %.3f ms/req\n", br.yard[0].Rate(), br.yard[0].CPUPerRequest())
 	for _, t := range pageTargets(in, fx) {
 		if !o.runs(t.name) {
 			continue
 		}
 		stopProfile := in.profile(ctx, o.profile, t.name+" "+t.as, o.duration)
-		r := drive(ctx, hc, o.clients, o.duration, t.want, t.do)
+		r := drive(ctx, hc, o.clients, o.duration, t.want, t.do, serverCPU)
 		stopProfile()
 		br.rows = append(br.rows, row{name: t.name, as: t.as, res: r})
-		fmt.Fprintf(stderr, "  %-34s %-12s %7.0f req/s  p50 %-8s p99 %-8s errors %d %s\n", t.name, t.as, r.Rate(),
-			r.P50.Round(10*time.Microsecond), r.P99.Round(10*time.Microsecond), r.Errors, r.FirstErr)
+		fmt.Fprintf(stderr, "  %-34s %-12s %7.0f req/s  p50 %-8s p99 %-8s cpu %.3f ms/req  errors %d %s\n", t.name, t.as, r.Rate(),
+			r.P50.Round(10*time.Microsecond), r.P99.Round(10*time.Microsecond), r.CPUPerRequest(), r.Errors, r.FirstErr)
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
 	}
 	br.yard = append(br.yard, yard())
-	fmt.Fprintf(stderr, "  yardstick again: %.0f req/s\n", br.yard[1].Rate())
+	fmt.Fprintf(stderr, "  yardstick again: %.0f req/s  cpu %.3f ms/req\n", br.yard[1].Rate(), br.yard[1].CPUPerRequest())
 	acts, err := runActions(ctx, hc, in, fx, o, stderr)
 	if err != nil {
 		return nil, err

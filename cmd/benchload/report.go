@@ -15,21 +15,21 @@ func report(o options, runs []*binRun) string {
 	b.WriteString("| page or action | as |")
 	sep := "|---|---|"
 	for _, r := range runs {
-		fmt.Fprintf(&b, " %s req/s | p50 | p99 | share |", r.label)
-		sep += "--:|--:|--:|--:|"
+		fmt.Fprintf(&b, " %s req/s | p50 | p99 | share | CPU/req | CPU share |", r.label)
+		sep += "--:|--:|--:|--:|--:|--:|"
 	}
 	b.WriteString("\n" + sep + "\n")
 	b.WriteString("| yardstick (one indexed query + html/template) | — |")
 	for _, r := range runs {
 		y := yardOf(r)
-		fmt.Fprintf(&b, " %.0f | %s | %s | 100 %% |", y.Rate(), ms(y.P50), ms(y.P99))
+		fmt.Fprintf(&b, " %.0f | %s | %s | 100 %% | %s | 100 %% |", y.Rate(), ms(y.P50), ms(y.P99), cpuMS(y.CPUPerRequest()))
 	}
 	b.WriteString("\n")
 	for i, row := range runs[0].rows {
 		fmt.Fprintf(&b, "| %s | %s |", row.name, row.as)
 		for _, r := range runs {
 			if i >= len(r.rows) {
-				b.WriteString(" | | | |")
+				b.WriteString(" | | | | | |")
 				continue
 			}
 			res := r.rows[i].res
@@ -39,13 +39,18 @@ func report(o options, runs []*binRun) string {
 				rate += fmt.Sprintf(" (%d errors)", res.Errors)
 			}
 			if strings.HasPrefix(row.name, "approve") || strings.HasPrefix(row.name, "reject") || strings.HasPrefix(row.name, "private") {
-				fmt.Fprintf(&b, " — | %s | %s | — |", ms(res.P50), ms(res.P99))
+				fmt.Fprintf(&b, " — | %s | %s | — | — | — |", ms(res.P50), ms(res.P99))
 				continue
 			}
-			fmt.Fprintf(&b, " %s | %s | %s | %.1f %% |", rate, ms(res.P50), ms(res.P99), share)
+			cpuShare := "—"
+			if y, p := yardOf(r).CPUPerRequest(), res.CPUPerRequest(); y > 0 && p > 0 {
+				cpuShare = fmt.Sprintf("%.1f %%", 100*y/p)
+			}
+			fmt.Fprintf(&b, " %s | %s | %s | %.1f %% | %s | %s |", rate, ms(res.P50), ms(res.P99), share, cpuMS(res.CPUPerRequest()), cpuShare)
 		}
 		b.WriteString("\n")
 	}
+	b.WriteString("\nCPU/req is the CPU time the server process and its PostgreSQL cluster spent per request while the page was driven (from /proc; the load generator's own is not in it); CPU share is the yardstick's CPU/req over the page's. It moves far less than req/s when other work shares the machine.\n")
 	b.WriteString("\nThe yardstick's two runs (first and last of the pages) show the noise:")
 	for _, r := range runs {
 		fmt.Fprintf(&b, " %s %.0f and %.0f req/s;", r.label, r.yard[0].Rate(), r.yard[len(r.yard)-1].Rate())
@@ -64,10 +69,19 @@ func yardOf(r *binRun) result {
 	for _, y := range r.yard {
 		out.Requests += y.Requests
 		out.Elapsed += y.Elapsed
+		out.CPU += y.CPU
 		out.P50 += y.P50 / time.Duration(len(r.yard))
 		out.P99 += y.P99 / time.Duration(len(r.yard))
 	}
 	return out
+}
+
+// cpuMS is a CPU time per request; "—" when not measured.
+func cpuMS(v float64) string {
+	if v <= 0 {
+		return "—"
+	}
+	return fmt.Sprintf("%.2f ms", v)
 }
 
 func ms(d time.Duration) string {

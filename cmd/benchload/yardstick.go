@@ -3,9 +3,11 @@ package main
 import (
 	"bytes"
 	"database/sql"
+	"fmt"
 	"html/template"
 	"net"
 	"net/http"
+	"os"
 	"time"
 )
 
@@ -45,6 +47,25 @@ func (y yardstick) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	_, _ = w.Write(buf.Bytes())
+}
+
+// serveYardstick is the yardstick's own process (startYardstickProcess):
+// it serves over dbURL, prints its base URL and serves until killed.
+func serveYardstick(dbURL string) {
+	db, err := sql.Open("postgres", dbURL)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "yardstick:", err)
+		os.Exit(1)
+	}
+	db.SetMaxOpenConns(25)
+	db.SetMaxIdleConns(25)
+	base, _, err := startYardstick(db)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "yardstick:", err)
+		os.Exit(1)
+	}
+	fmt.Println(base)
+	select {}
 }
 
 // startYardstick serves the yardstick over db on a free loopback port and

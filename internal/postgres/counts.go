@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 
 	"guildhall/internal/guildhall"
 )
@@ -57,20 +58,27 @@ func pendingCount(ctx context.Context, db *DB, groupID string) (int, error) {
 // otherwise by the actor's own memberships, which is what groupVisible
 // lets through.
 func visibleGroupsTotal(ctx context.Context, db *DB, actor guildhall.Actor, privacies []guildhall.Privacy) (int, error) {
-	want := func(p guildhall.Privacy) bool {
-		return len(privacies) == 0 || slices.Contains(privacies, p)
-	}
 	var n int
-	err := db.getPrepared(ctx, &n, `
-		SELECT (SELECT COALESCE(sum(live), 0) FROM group_privacy_counts
-				WHERE (privacy = 'PUBLIC' AND $3) OR (privacy = 'PRIVATE' AND $4) OR (privacy = 'SECRET' AND $5 AND $2::boolean))
-			+ CASE WHEN $5 AND NOT $2::boolean THEN (
-				SELECT count(*) FROM group_members m JOIN groups g ON g.id = m.group_id
-				WHERE m.account_id = $1::uuid AND g.privacy = 'SECRET' AND g.deleted_at IS NULL)
-			ELSE 0 END`,
-		nullIfEmpty(actor.ID), actor.IsSiteAdmin(), want(guildhall.Public), want(guildhall.Private), want(guildhall.Secret))
+	err := db.getPrepared(ctx, &n, `SELECT `+visibleGroupsTotalSQL(privacies), viewerArgs(actor)...)
 	if err != nil {
 		return 0, fmt.Errorf("count groups: %w", err)
 	}
 	return n, nil
+}
+
+// visibleGroupsTotalSQL is visibleGroupsTotal's expression for the viewer
+// $1 (an account id or NULL), a site admin when $2 is true (viewerArgs), so
+// that a directory page can read its total in the statement that reads its
+// rows. Which privacies count is written into the SQL (eight texts at most).
+func visibleGroupsTotalSQL(privacies []guildhall.Privacy) string {
+	want := func(p guildhall.Privacy) string {
+		return strconv.FormatBool(len(privacies) == 0 || slices.Contains(privacies, p))
+	}
+	return `((SELECT COALESCE(sum(live), 0) FROM group_privacy_counts
+			WHERE (privacy = 'PUBLIC' AND ` + want(guildhall.Public) + `) OR (privacy = 'PRIVATE' AND ` + want(guildhall.Private) + `)
+				OR (privacy = 'SECRET' AND ` + want(guildhall.Secret) + ` AND $2::boolean))
+		+ CASE WHEN ` + want(guildhall.Secret) + ` AND NOT $2::boolean THEN (
+			SELECT count(*) FROM group_members m JOIN groups g ON g.id = m.group_id
+			WHERE m.account_id = $1::uuid AND g.privacy = 'SECRET' AND g.deleted_at IS NULL)
+		ELSE 0 END)::int`
 }

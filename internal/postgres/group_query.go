@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 	"strconv"
@@ -104,6 +105,9 @@ func compileCondition(c guildhall.Condition, args *sqlArgs) (string, error) {
 type groupRow struct {
 	guildhall.GroupView
 	SortKey string `db:"sort_key"`
+	// Total is the directory's total, read with the rows when the filter
+	// is by privacy alone (visibleGroupsTotalSQL); NULL otherwise.
+	Total sql.NullInt64 `db:"total"`
 }
 
 // QueryGroups filters, sorts and pages the groups actor may see. Offset
@@ -166,8 +170,15 @@ func (s *GroupService) QueryGroups(ctx context.Context, actor guildhall.Actor, q
 	if cursor == nil && q.Offset > 0 {
 		paging += " OFFSET " + rowsArgs.add(q.Offset)
 	}
+	// The directory's total (a filter by privacy alone) comes from the kept
+	// counts in the same statement as the rows: one round trip, not two.
+	privacies, byPrivacy := privacyOnly(q.Conditions)
+	total := ""
+	if byPrivacy && (cursor == nil || q.CountTotal) {
+		total = visibleGroupsTotalSQL(privacies) + ` AS total, `
+	}
 	var rows []groupRow
-	err = s.db.selectPrepared(ctx, &rows, `SELECT `+sortExpr+`::text AS sort_key, `+groupViewColumns+groupViewJoins+`
+	err = s.db.selectPrepared(ctx, &rows, `SELECT `+total+sortExpr+`::text AS sort_key, `+groupViewColumns+groupViewJoins+`
 		WHERE `+filter+keyset+`
 		ORDER BY `+sortExpr+` `+dir+`, g.id `+dir+paging, rowsArgs...)
 	if err != nil {
@@ -180,9 +191,11 @@ func (s *GroupService) QueryGroups(ctx context.Context, actor guildhall.Actor, q
 	if cursor == nil || q.CountTotal {
 		if cursor == nil && len(rows) < q.Limit && (len(rows) > 0 || q.Offset == 0) {
 			page.Total = q.Offset + len(rows)
-		} else if privacies, ok := privacyOnly(q.Conditions); ok {
-			// The directory's total: from the kept counts, not a count
-			// that grows with the whole table.
+		} else if byPrivacy && len(rows) > 0 {
+			page.Total = int(rows[0].Total.Int64)
+		} else if byPrivacy {
+			// A page past the end: the total from the kept counts, not a
+			// count that grows with the whole table.
 			if page.Total, err = visibleGroupsTotal(ctx, s.db, actor, privacies); err != nil {
 				return nil, err
 			}
