@@ -2,16 +2,108 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
+	"strconv"
 
 	"guildhall/internal/guildhall"
 )
+
+// The reads of the queue pages (a group's queue, the inbox, /me/requests)
+// are each one prepared statement whose plan PostgreSQL keeps: the limit
+// and the status are written into the SQL (a LIMIT $n makes the generic
+// plan assume a tenth of the table and lose to a plan made anew for every
+// call; a status passed as $n cannot use the indexes kept for pending
+// requests), an offset is passed only when there is one, and the total
+// is read in the same statement as the rows.
+
+// pageSQL is the LIMIT of a page, written into the SQL, and its OFFSET,
+// when there is one, as the next of args. Limits are few (the pages' size,
+// the API's 1–100), so the statement cache holds each form once.
+func pageSQL(limit, offset int, args []any) (string, []any) {
+	s := " LIMIT " + strconv.Itoa(limit)
+	if offset > 0 {
+		args = append(args, offset)
+		s += " OFFSET $" + strconv.Itoa(len(args))
+	}
+	return s, args
+}
+
+// statusSQL is " AND alias.status = 'STATUS'" for a request status, the
+// status written into the SQL (only the four constants of
+// guildhall.Status.Valid get there), or "" for any status.
+func statusSQL(alias string, s guildhall.Status) string {
+	if !s.Valid() {
+		return ""
+	}
+	return ` AND ` + alias + `.status = '` + string(s) + `'`
+}
+
+// requestPageRow is a join request of a page with the page's total, which
+// the statement reads beside the rows (an InitPlan, computed once).
+type requestPageRow struct {
+	joinRequestRow
+	Total int `db:"total"`
+}
+
+// pageOf makes the page of rows read with their total. A statement that
+// finds no row has no total to give: at offset 0 its total is 0, because
+// the total counts exactly the requests the rows are read from, in the same
+// snapshot; past the end, count says how many there are.
+func pageOf(rows []requestPageRow, limit, offset int, count func() (int, error)) (*guildhall.Page[guildhall.JoinRequest], error) {
+	page := &guildhall.Page[guildhall.JoinRequest]{Items: make([]guildhall.JoinRequest, 0, len(rows)), Offset: offset, Limit: limit}
+	for i := range rows {
+		r, err := rows[i].request()
+		if err != nil {
+			return nil, err
+		}
+		page.Items = append(page.Items, *r)
+		page.Total = rows[i].Total
+	}
+	if len(rows) == 0 && offset > 0 {
+		n, err := count()
+		if err != nil {
+			return nil, err
+		}
+		page.Total = n
+	}
+	return page, nil
+}
+
+// queueGroup is groupForActor for a group's queue, in one statement: the
+// live group, the actor's role in it and its kept pending count.
+func queueGroup(ctx context.Context, db *DB, actor guildhall.Actor, id string) (*guildhall.Group, guildhall.Role, int, error) {
+	if !isUUID(id) {
+		return nil, guildhall.RoleNone, 0, groupNotFound()
+	}
+	var row struct {
+		guildhall.Group
+		ViewerRole guildhall.Role `db:"viewer_role"`
+		Pending    int            `db:"pending"`
+	}
+	err := db.getPrepared(ctx, &row, `
+		SELECT `+groupColumns+`,
+			COALESCE((SELECT role FROM group_members WHERE group_id = g.id AND account_id = $2::uuid), '') AS viewer_role,
+			COALESCE((SELECT pending FROM group_pending_counts WHERE group_id = g.id), 0) AS pending
+		FROM groups g WHERE g.id = $1 AND g.deleted_at IS NULL`, id, nullIfEmpty(actor.ID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, guildhall.RoleNone, 0, groupNotFound()
+	}
+	if err != nil {
+		return nil, guildhall.RoleNone, 0, fmt.Errorf("read group: %w", err)
+	}
+	if !guildhall.CanSeeGroup(actor, &row.Group, row.ViewerRole) {
+		return nil, guildhall.RoleNone, 0, groupNotFound()
+	}
+	return &row.Group, row.ViewerRole, row.Pending, nil
+}
 
 // ListJoinRequests pages a group's join requests, newest first; q.Status
 // filters. Those who decide them (guildhall.CanDecideJoinRequests) see them
 // all; anyone else who can see the group sees only their own.
 func (s *MembershipService) ListJoinRequests(ctx context.Context, actor guildhall.Actor, groupID string, q guildhall.RequestQuery) (*guildhall.Page[guildhall.JoinRequest], error) {
-	g, role, err := groupForActor(ctx, s.db, actor, groupID)
+	g, role, pending, err := queueGroup(ctx, s.db, actor, groupID)
 	if err != nil {
 		return nil, err
 	}
@@ -21,22 +113,39 @@ func (s *MembershipService) ListJoinRequests(ctx context.Context, actor guildhal
 	if err := q.Validate(""); err != nil {
 		return nil, err
 	}
-	const filter = `r.group_id = $1 AND ($2::text IS NULL OR r.status = $2) AND ($3::uuid IS NULL OR r.account_id = $3)`
-	var own any // nil: every request
-	if !guildhall.CanDecideJoinRequests(actor, g, role) {
-		own = actor.ID
+	filter := `r.group_id = $1` + statusSQL("r", q.Status)
+	args := []any{g.ID}
+	decider := guildhall.CanDecideJoinRequests(actor, g, role)
+	if !decider {
+		filter += ` AND r.account_id = $2`
+		args = append(args, actor.ID)
 	}
-	args := []any{g.ID, nullIfEmpty(string(q.Status)), own}
-	// The queue of pending requests is counted already.
-	var total *int
-	if own == nil && q.Status == guildhall.Pending {
-		n, err := pendingCount(ctx, s.db, g.ID)
-		if err != nil {
-			return nil, err
+	countArgs := args
+	count := func() (int, error) {
+		var n int
+		if err := s.db.getPrepared(ctx, &n, `SELECT count(*) FROM join_requests r WHERE `+filter, countArgs...); err != nil {
+			return 0, fmt.Errorf("count join requests: %w", err)
 		}
-		total = &n
+		return n, nil
 	}
-	return s.pageJoinRequestsFrom(ctx, `join_requests r`+joinRequestFrom, filter, requestOrder(q), args, q.Limit, q.Offset, total)
+	total := `(SELECT count(*) FROM join_requests r WHERE ` + filter + `)`
+	if decider && q.Status == guildhall.Pending {
+		// The queue of pending requests is counted already.
+		args = append(args, pending)
+		total = `$` + strconv.Itoa(len(args)) + `::int`
+		count = func() (int, error) { return pending, nil }
+	}
+	paging, args := pageSQL(q.Limit, q.Offset, args)
+	var rows []requestPageRow
+	err = s.db.selectPrepared(ctx, &rows, `
+		SELECT `+total+` AS total, `+joinRequestColumns+`
+		FROM join_requests r`+joinRequestFrom+`
+		WHERE `+filter+`
+		ORDER BY `+requestOrder(q)+paging, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list join requests: %w", err)
+	}
+	return pageOf(rows, q.Limit, q.Offset, count)
 }
 
 // MyJoinRequests pages the actor's own requests across groups, newest
@@ -51,136 +160,123 @@ func (s *MembershipService) MyJoinRequests(ctx context.Context, actor guildhall.
 	if err := q.Validate(""); err != nil {
 		return nil, err
 	}
-	const filter = `r.account_id = $1 AND ($2::text IS NULL OR r.status = $2)`
-	args := []any{actor.ID, nullIfEmpty(string(q.Status)), actor.IsSiteAdmin()}
-	page := &guildhall.Page[guildhall.JoinRequest]{Offset: q.Offset, Limit: q.Limit}
-	if err := s.db.GetContext(ctx, &page.Total, `SELECT count(*) FROM join_requests r WHERE `+filter, args[:2]...); err != nil {
-		return nil, fmt.Errorf("count my join requests: %w", err)
+	filter := `r.account_id = $1` + statusSQL("r", q.Status)
+	count := func() (int, error) {
+		var n int
+		if err := s.db.getPrepared(ctx, &n, `SELECT count(*) FROM join_requests r WHERE `+filter, actor.ID); err != nil {
+			return 0, fmt.Errorf("count my join requests: %w", err)
+		}
+		return n, nil
 	}
+	paging, args := pageSQL(q.Limit, q.Offset, []any{actor.ID, actor.IsSiteAdmin()})
 	// The visibility test is guildhall.CanSeeGroup in SQL, as in groupVisible.
 	var rows []struct {
-		joinRequestRow
+		requestPageRow
 		Visible   bool    `db:"visible"`
 		KnownName *string `db:"known_group_name"`
 	}
-	err := s.db.SelectContext(ctx, &rows, `
-		SELECT `+joinRequestColumns+`, r.known_group_name,
-			g.deleted_at IS NULL AND ($3::boolean OR g.privacy <> 'SECRET'
+	err := s.db.selectPrepared(ctx, &rows, `
+		SELECT (SELECT count(*) FROM join_requests r WHERE `+filter+`) AS total,
+			`+joinRequestColumns+`, r.known_group_name,
+			g.deleted_at IS NULL AND ($2::boolean OR g.privacy <> 'SECRET'
 				OR EXISTS (SELECT 1 FROM group_members m WHERE m.group_id = g.id AND m.account_id = $1)) AS visible
 		FROM join_requests r`+joinRequestFrom+`
 		WHERE `+filter+`
-		ORDER BY `+requestOrder(q)+`
-		LIMIT $4 OFFSET $5`, append(args, q.Limit, q.Offset)...)
+		ORDER BY `+requestOrder(q)+paging, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list my join requests: %w", err)
 	}
-	page.Items = make([]guildhall.JoinRequest, 0, len(rows))
+	page := make([]requestPageRow, len(rows))
 	for i := range rows {
-		r, err := rows[i].request()
-		if err != nil {
-			return nil, err
-		}
+		page[i] = rows[i].requestPageRow
 		if !rows[i].Visible {
-			r.GroupName, r.GroupSlug = hiddenGroupName, ""
+			page[i].GroupName, page[i].GroupSlug = hiddenGroupName, ""
 			if rows[i].KnownName != nil {
-				r.GroupName = *rows[i].KnownName
+				page[i].GroupName = *rows[i].KnownName
 			}
 		}
-		page.Items = append(page.Items, *r)
 	}
-	return page, nil
+	return pageOf(page, q.Limit, q.Offset, count)
 }
 
 // hiddenGroupName stands for the name of a group that left a requester's
 // sight before its name was kept (requests older than the name's column).
 const hiddenGroupName = "A group you can no longer see"
 
-// inboxQuery is the FROM and WHERE of the pending requests of every live
-// group the actor may decide: guildhall.CanDecideJoinRequests in SQL, so
-// the inbox and its count are one query each, not one per group. For a
-// site admin that is every pending request; for anyone else the viewer's
-// memberships drive the query (group_members by account, then
-// join_requests by group), so it costs what the viewer's groups hold, not
-// what the whole site holds.
-// The count (the navigation's badge, on every page) leaves out the
-// requesters' accounts, which only the listing shows.
-func inboxQuery(actor guildhall.Actor, listing bool) (from, where string, args []any) {
-	from = `join_requests r JOIN groups g ON g.id = r.group_id`
-	where = `r.status = 'PENDING' AND g.deleted_at IS NULL`
-	if !actor.IsSiteAdmin() {
-		from = `group_members m JOIN join_requests r ON r.group_id = m.group_id AND r.status = 'PENDING'
-			JOIN groups g ON g.id = r.group_id`
-		where = `m.account_id = $1 AND g.deleted_at IS NULL AND (m.role = 'ADMIN' OR g.members_can_approve)`
-		args = []any{nullIfEmpty(actor.ID)}
-	}
-	if listing {
-		from += ` JOIN accounts a ON a.id = r.account_id`
-	}
-	return from, where, args
-}
-
-// Inbox pages the pending requests of every group the actor may decide,
-// oldest first: the ones waiting longest come first.
+// Inbox pages the pending requests of every live group the actor may
+// decide (guildhall.CanDecideJoinRequests in SQL), oldest first: the ones
+// waiting longest come first. Its total is InboxCount, read in the same
+// statement.
 func (s *MembershipService) Inbox(ctx context.Context, actor guildhall.Actor, limit, offset int) (*guildhall.Page[guildhall.JoinRequest], error) {
 	limit, err := checkPage(limit, offset)
 	if err != nil {
 		return nil, err
 	}
-	total, err := s.InboxCount(ctx, actor)
-	if err != nil {
-		return nil, err
+	if actor.ID == "" && !actor.IsSiteAdmin() {
+		return &guildhall.Page[guildhall.JoinRequest]{Items: []guildhall.JoinRequest{}, Limit: limit, Offset: offset}, nil
 	}
+	var rows []requestPageRow
 	if actor.IsSiteAdmin() {
-		// Every pending request, in the order of join_requests_pending_idx.
-		from, where, args := inboxQuery(actor, true)
-		return s.pageJoinRequestsFrom(ctx, from, where, `r.created_at, r.id`, args, limit, offset, &total)
+		paging, args := pageSQL(limit, offset, nil)
+		err = s.db.selectPrepared(ctx, &rows, `
+			WITH k AS (
+				SELECT q.id FROM join_requests q JOIN groups dg ON dg.id = q.group_id
+				WHERE q.status = 'PENDING' AND dg.deleted_at IS NULL
+				ORDER BY q.created_at, q.id`+paging+`
+			)
+			SELECT (`+siteInboxCountSQL+`) AS total, `+inboxRows, args...)
+	} else {
+		// Each group the actor decides gives its oldest offset+limit, and
+		// the page is taken from their merge: it costs what it shows,
+		// however long the queues behind it.
+		paging, args := pageSQL(limit, offset, []any{actor.ID})
+		perGroup := strconv.Itoa(offset + limit)
+		if offset > 0 {
+			args = append(args, offset+limit)
+			perGroup = `$` + strconv.Itoa(len(args))
+		}
+		err = s.db.selectPrepared(ctx, &rows, `
+			WITH d AS MATERIALIZED (`+decidedGroupsSQL+`
+			), k AS (
+				SELECT p.id FROM d CROSS JOIN LATERAL (`+fmt.Sprintf(oldestPendingSQL, perGroup)+`) p
+				ORDER BY p.created_at, p.id`+paging+`
+			)
+			SELECT (SELECT COALESCE(sum(c.pending), 0)::int FROM d JOIN group_pending_counts c ON c.group_id = d.group_id) AS total,
+				`+inboxRows, args...)
 	}
-	// The oldest offset+limit of each group the actor decides, read in
-	// order from the group's index, then merged: a page costs what it
-	// shows, however long the queues behind it.
-	const from = `(
-			SELECT m.group_id FROM group_members m JOIN groups dg ON dg.id = m.group_id
-			WHERE m.account_id = $1 AND dg.deleted_at IS NULL AND (m.role = 'ADMIN' OR dg.members_can_approve)
-		) d
-		CROSS JOIN LATERAL (
-			SELECT * FROM join_requests q
-			WHERE q.group_id = d.group_id AND q.status = 'PENDING'
-			ORDER BY q.created_at, q.id
-			LIMIT $2
-		) r` + joinRequestFrom
-	return s.pageJoinRequestsFrom(ctx, from, `true`, `r.created_at, r.id`, []any{actor.ID, offset + limit}, limit, offset, &total)
-}
-
-// pageJoinRequests counts and reads one page of the join requests that
-// filter selects, in order; filter and order are constants of the callers,
-// never input.
-func (s *MembershipService) pageJoinRequests(ctx context.Context, filter, order string, args []any, limit, offset int) (*guildhall.Page[guildhall.JoinRequest], error) {
-	return s.pageJoinRequestsFrom(ctx, `join_requests r`+joinRequestFrom, filter, order, args, limit, offset, nil)
-}
-
-// pageJoinRequestsFrom is pageJoinRequests over another FROM (constant
-// too); total, when known from the kept counts, saves counting.
-func (s *MembershipService) pageJoinRequestsFrom(ctx context.Context, from, filter, order string, args []any, limit, offset int, total *int) (*guildhall.Page[guildhall.JoinRequest], error) {
-	page := &guildhall.Page[guildhall.JoinRequest]{Offset: offset, Limit: limit}
-	if total != nil {
-		page.Total = *total
-	} else if err := s.db.getPrepared(ctx, &page.Total, `SELECT count(*) FROM `+from+` WHERE `+filter, args...); err != nil {
-		return nil, fmt.Errorf("count join requests: %w", err)
-	}
-	var err error
-	n := len(args)
-	var rows []joinRequestRow
-	err = s.db.selectPrepared(ctx, &rows, fmt.Sprintf(`
-		SELECT `+joinRequestColumns+`
-		FROM `+from+`
-		WHERE `+filter+`
-		ORDER BY `+order+`
-		LIMIT $%d OFFSET $%d`, n+1, n+2), append(args, limit, offset)...)
 	if err != nil {
-		return nil, fmt.Errorf("list join requests: %w", err)
+		return nil, fmt.Errorf("list inbox: %w", err)
 	}
-	if page.Items, err = joinRequests(rows); err != nil {
-		return nil, err
-	}
-	return page, nil
+	return pageOf(rows, limit, offset, func() (int, error) { return s.InboxCount(ctx, actor) })
 }
+
+// decidedGroupsSQL is the live groups whose requests the account $1, not
+// a site admin, decides (guildhall.CanDecideJoinRequests in SQL, as
+// inboxCountSQL counts them), read from their memberships: it costs what
+// they hold, not what the site holds.
+const decidedGroupsSQL = `
+	SELECT m.group_id FROM group_members m JOIN groups dg ON dg.id = m.group_id
+	WHERE m.account_id = $1 AND dg.deleted_at IS NULL AND (m.role = 'ADMIN' OR dg.members_can_approve)`
+
+// oldestPendingSQL is the id and time of the oldest %s pending requests of
+// group d.group_id, from join_requests_group_pending_idx alone: only the
+// page's requests are then read whole.
+//
+// "group_id = ANY(ARRAY[d.group_id]) ORDER BY group_id, created_at, id"
+// is "group_id = d.group_id ORDER BY created_at, id" in a form that only
+// that index serves in order. When one group holds most pending requests,
+// the statistics say any group holds them all, and PostgreSQL would
+// otherwise walk every pending request of the site through
+// join_requests_pending_idx (created_at) looking for the group's: the
+// inbox of someone whose groups wait for nothing took as long as the
+// site's longest queue.
+const oldestPendingSQL = `
+	SELECT q.id, q.created_at FROM join_requests q
+	WHERE q.group_id = ANY(ARRAY[d.group_id]) AND q.status = 'PENDING'
+	ORDER BY q.group_id, q.created_at, q.id
+	LIMIT %s`
+
+// inboxRows ends either inbox: the requests of k, whole, in order.
+const inboxRows = joinRequestColumns + `
+	FROM k JOIN join_requests r ON r.id = k.id` + joinRequestFrom + `
+	ORDER BY r.created_at, r.id`
