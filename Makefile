@@ -23,11 +23,14 @@ bench: ## run the benchmarks
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 # bench-load knobs: BENCH_DURATION per page; BASELINE=<git rev> also builds
-# that revision and measures it beside this tree in the same run; BENCH_FLAGS
-# passes more (--reuse, --server-url, --groups, --actions …; see
-# go run ./cmd/benchload -h).
+# that revision and measures it beside this tree in the same run;
+# BENCH_SMALL=<groups> also measures this tree's pages on a site that small
+# (0: not), to show each page's cost is flat in the data; BENCH_FLAGS
+# passes more (--reuse, --server-url, --groups, --actions, --only,
+# --profile …; see go run ./cmd/benchload -h).
 BENCH_DURATION ?= 5s
 BASELINE ?=
+BENCH_SMALL ?= 1000
 BENCH_FLAGS ?=
 
 bench-load: build ## seed 100k groups / 1M memberships / a 10k queue, load every page at 16 clients beside a one-query yardstick, print the table (BASELINE=rev compares)
@@ -38,7 +41,7 @@ bench-load: build ## seed 100k groups / 1M memberships / a 10k queue, load every
 		(cd $$dir && $(GO) build -o guildhall ./cmd/guildhall) || exit 1; \
 		bins="--bin before=$$dir/guildhall $$bins"; \
 	fi; \
-	./bin/benchload $$bins --duration $(BENCH_DURATION) $(BENCH_FLAGS)
+	./bin/benchload $$bins --duration $(BENCH_DURATION) --small-groups $(BENCH_SMALL) $(BENCH_FLAGS)
 
 generate: ## regenerate the templ components
 	$(GO) tool templ generate

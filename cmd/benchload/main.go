@@ -45,6 +45,8 @@ type options struct {
 	actions   int
 	seed      seed.Options
 	out       string
+	small     int            // groups of the second, small seed the last binary is also measured on; 0: none
+	noActions bool           // pages only
 	pmFile    string         // the private cluster's postmaster.pid, whose CPU time is counted; empty: not counted
 	only      *regexp.Regexp // pages and actions to run; nil: all
 	profile   string         // a directory for each page's CPU profile; empty: none
@@ -93,6 +95,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		o.only, err = regexp.Compile(v)
 		return err
 	})
+	fs.IntVar(&o.small, "small-groups", 0, "also measure the last binary's pages on a seed of this many groups (same accounts, members per group and queue), to show whether a page's cost grows with the site")
 	fs.StringVar(&o.profile, "profile", "", "write a CPU profile of the server under each page's load into this directory (<label>-<page>.pprof)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -148,6 +151,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		runs = append(runs, r)
 	}
 	table := report(o, runs)
+	if o.small > 0 {
+		so := o
+		so.seed.Groups, so.seedDB, so.noActions, so.profile = o.small, fmt.Sprintf("%s_%d", o.seedDB, o.small), true, ""
+		last := o.bins[len(o.bins)-1]
+		if err := prepareSeed(ctx, admin, dbURL, so, stderr); err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "measuring %s at %d groups\n", last.label, o.small)
+		r, err := measure(ctx, admin, dbURL, so, binary{label: fmt.Sprintf("%s_%d", last.label, o.small), path: last.path}, stderr)
+		if err != nil {
+			return fmt.Errorf("%s at %d groups: %w", last.label, o.small, err)
+		}
+		table += flatReport(o, runs[len(runs)-1], r)
+	}
 	fmt.Fprint(stdout, table)
 	if o.out != "" {
 		return os.WriteFile(o.out, []byte(table), 0o644)
@@ -279,6 +296,9 @@ func measure(ctx context.Context, admin *sqlx.DB, dbURL func(string) string, o o
 	}
 	br.yard = append(br.yard, yard())
 	fmt.Fprintf(stderr, "  yardstick again: %.0f req/s  cpu %.3f ms/req\n", br.yard[1].Rate(), br.yard[1].CPUPerRequest())
+	if o.noActions {
+		return br, nil
+	}
 	acts, err := runActions(ctx, hc, in, fx, o, stderr)
 	if err != nil {
 		return nil, err

@@ -87,3 +87,30 @@ func cpuMS(v float64) string {
 func ms(d time.Duration) string {
 	return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond))
 }
+
+// flatReport compares the last binary's pages on the full seed (big) with
+// the same pages on the small seed: the cost of a request, by CPU time and
+// by share of the yardstick in each run, and how much more the big site
+// costs.
+func flatReport(o options, big, small *binRun) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "\nFlat in the data: %s at %d groups against %d groups (same accounts, members per group and queue)\n\n", big.label, o.seed.Groups, o.small)
+	fmt.Fprintf(&b, "| page | as | CPU/req at %d | CPU/req at %d | more at %d (CPU) | share at %d | share at %d |\n|---|---|--:|--:|--:|--:|--:|\n",
+		o.small, o.seed.Groups, o.seed.Groups, o.small, o.seed.Groups)
+	yb, ys := yardOf(big), yardOf(small)
+	for _, sr := range small.rows {
+		for _, br := range big.rows {
+			if br.name != sr.name || br.as != sr.as {
+				continue
+			}
+			more := "—"
+			if s, g := sr.res.CPUPerRequest(), br.res.CPUPerRequest(); s > 0 && g > 0 {
+				more = fmt.Sprintf("%+.0f %%", 100*(g/s-1))
+			}
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %.1f %% | %.1f %% |\n", sr.name, sr.as,
+				cpuMS(sr.res.CPUPerRequest()), cpuMS(br.res.CPUPerRequest()), more,
+				100*sr.res.Rate()/ys.Rate(), 100*br.res.Rate()/yb.Rate())
+		}
+	}
+	return b.String()
+}
