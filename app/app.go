@@ -91,7 +91,6 @@ func New(db *postgres.DB, c Config) *App {
 		Logger: c.Logger, Accounts: s.Accounts, Groups: s.Groups, Settings: s.Settings,
 		CreateRequests: s.CreateRequests, Membership: s.Membership, Tokens: s.Tokens, Notifications: s.Notifications,
 		Webhooks: s.Webhooks,
-		Limiter:  s.Limits,
 	}
 	if c.API != nil {
 		c.API(&apiCfg)

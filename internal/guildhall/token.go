@@ -57,6 +57,10 @@ type TokenService interface {
 	RevokeToken(ctx context.Context, actor Actor, id string) error
 	// Authenticate returns the actor a token acts as: its account, elevated
 	// when the token is elevated and the account still a site admin. An
-	// unknown or revoked token is ErrUnauthenticated.
-	Authenticate(ctx context.Context, token string) (Actor, error)
+	// unknown or revoked token is ErrUnauthenticated and charges nothing.
+	// With a limit, the call also takes one token from the token's own
+	// bucket, shared by every instance as Limiter.Take's are, in the same
+	// step; wait is then 0 when it got one, else how long until the bucket
+	// has one (it stays as it was, and the call must be refused).
+	Authenticate(ctx context.Context, token string, limit *Limit) (actor Actor, wait time.Duration, err error)
 }

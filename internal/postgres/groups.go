@@ -77,33 +77,34 @@ func (s *GroupService) getView(ctx context.Context, actor guildhall.Actor, where
 	return &v, nil
 }
 
-// GroupByID returns the group with id as actor sees it.
+// GroupByID returns the group with id as actor sees it, in one statement.
 //
 // A secret group the actor may not see and an id no group has must not be
-// told apart by how long the answer takes, so both take one path: a probe
-// that always returns one row, whose plan looks the id up in groups and
-// the actor's membership up in group_members by the id asked for (not by
-// the group found), with no WHERE the planner could cut short. Only a
-// visible group is then read in full.
+// told apart by how long the answer takes, so both take one path: the plan
+// looks the id up in groups and the actor's membership up in group_members
+// by the id asked for (not by the group found), and only then filters on
+// visibility. COALESCE keeps the filter from proving groups non-null, which
+// would let the planner turn the outer join into an inner one and skip the
+// membership lookup when no group has the id. Neither reaches the pending
+// request's subquery, which runs only for the row returned.
 func (s *GroupService) GroupByID(ctx context.Context, actor guildhall.Actor, id string) (*guildhall.GroupView, error) {
 	if !isUUID(id) {
 		return nil, groupNotFound()
 	}
-	var visible bool
-	err := s.db.getPrepared(ctx, &visible, `
-		SELECT COALESCE(g.id IS NOT NULL AND `+groupVisible+`, false)
+	var v guildhall.GroupView
+	err := s.db.getPrepared(ctx, &v, `SELECT `+groupViewColumns+`
 		FROM (VALUES ($3::uuid)) AS want (id)
 		LEFT JOIN groups g ON g.id = want.id
-		LEFT JOIN group_members m ON m.group_id = want.id AND m.account_id = $1::uuid`,
+		LEFT JOIN group_members m ON m.group_id = want.id AND m.account_id = $1::uuid
+		WHERE COALESCE(g.id IS NOT NULL AND `+groupVisible+`, false)`,
 		append(viewerArgs(actor), id)...)
+	if errors.Is(err, sql.ErrNoRows) || err == nil && !guildhall.CanSeeGroup(actor, &v.Group, v.ViewerRole) {
+		return nil, groupNotFound()
+	}
 	if err != nil {
 		return nil, fmt.Errorf("read group: %w", err)
 	}
-	if !visible {
-		return nil, groupNotFound()
-	}
-	return s.getView(ctx, actor, `
-		WHERE g.id = $3 AND `+groupVisible, id)
+	return &v, nil
 }
 
 // GroupBySlug returns the live group with slug or, failing that, the group

@@ -29,15 +29,15 @@ func NewLimiter(db *DB) *Limiter { return &Limiter{db: db} }
 
 var _ guildhall.Limiter = (*Limiter)(nil)
 
-// takeSQL refills each bucket by rate × seconds since it was last touched
-// (never below zero, should an instance's clock lag), up to its burst, then
-// takes one token when a whole one is there. A new bucket starts full. The
-// limit is stored with the bucket, so a changed limit applies at once.
-const takeSQL = `
-	INSERT INTO rate_limits AS b (key, tokens, burst, rate, updated_at, taken)
-	SELECT k.key, k.burst - 1, k.burst, k.rate, $4, true
-	FROM unnest($1::text[], $2::float8[], $3::float8[]) AS k(key, burst, rate)
-	ORDER BY k.key
+// refillAndTake is the tail of every take's upsert into rate_limits AS b,
+// whose new rows are (key, burst - 1, burst, rate, now, true): it refills
+// an existing bucket by rate × seconds since it was last touched (never
+// below zero, should an instance's clock lag), up to its burst, then takes
+// one token when a whole one is there. A new bucket starts full. The limit
+// is stored with the bucket, so a changed limit applies at once. Take and
+// TokenService.Authenticate (which charges an API call in the statement
+// that checks its token) share it, so a bucket keeps one arithmetic.
+const refillAndTake = `
 	ON CONFLICT (key) DO UPDATE SET
 		(tokens, taken) = (
 			SELECT CASE WHEN f.tokens >= 1 THEN f.tokens - 1 ELSE f.tokens END, f.tokens >= 1
@@ -48,14 +48,36 @@ const takeSQL = `
 		updated_at = GREATEST(b.updated_at, EXCLUDED.updated_at)
 	RETURNING key, taken, tokens, rate`
 
+// takeSQL takes from several buckets at once, in key order so that two
+// takes of the same buckets cannot deadlock.
+const takeSQL = `
+	INSERT INTO rate_limits AS b (key, tokens, burst, rate, updated_at, taken)
+	SELECT k.key, k.burst - 1, k.burst, k.rate, $4, true
+	FROM unnest($1::text[], $2::float8[], $3::float8[]) AS k(key, burst, rate)
+	ORDER BY k.key` + refillAndTake
+
+// checkLimit refuses a limit no bucket can keep.
+func checkLimit(key string, l guildhall.Limit) error {
+	if l.Burst < 1 || l.Rate <= 0 {
+		return fmt.Errorf("rate limit %s: burst %d and rate %g must be positive", key, l.Burst, l.Rate)
+	}
+	return nil
+}
+
+// waitFor is how long a bucket left with tokens (under one) takes to hold
+// a whole token again at rate.
+func waitFor(tokens, rate float64) time.Duration {
+	return time.Duration((1 - tokens) / rate * float64(time.Second))
+}
+
 // Take implements guildhall.Limiter.
 func (l *Limiter) Take(ctx context.Context, now time.Time, buckets ...guildhall.Bucket) ([]time.Duration, error) {
 	keys := make([]string, 0, len(buckets))
 	bursts := make([]float64, 0, len(buckets))
 	rates := make([]float64, 0, len(buckets))
 	for _, b := range buckets {
-		if b.Limit.Burst < 1 || b.Limit.Rate <= 0 {
-			return nil, fmt.Errorf("rate limit %s: burst %d and rate %g must be positive", b.Key, b.Limit.Burst, b.Limit.Rate)
+		if err := checkLimit(b.Key, b.Limit); err != nil {
+			return nil, err
 		}
 		if slices.Contains(keys, storedKey(b.Key)) {
 			return nil, fmt.Errorf("rate limit %s: named twice", b.Key)
@@ -89,7 +111,7 @@ func (l *Limiter) Take(ctx context.Context, now time.Time, buckets ...guildhall.
 			return nil, fmt.Errorf("rate limit: %w", err)
 		}
 		if !taken {
-			waits[slices.Index(keys, key)] = time.Duration((1 - tokens) / rate * float64(time.Second))
+			waits[slices.Index(keys, key)] = waitFor(tokens, rate)
 		}
 	}
 	if err := rows.Err(); err != nil {

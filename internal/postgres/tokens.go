@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -118,30 +119,65 @@ func (s *TokenService) RevokeToken(ctx context.Context, actor guildhall.Actor, i
 	})
 }
 
-// Authenticate finds the live token and its account. It answers the same
-// for a token that never existed and one that was revoked.
-func (s *TokenService) Authenticate(ctx context.Context, token string) (guildhall.Actor, error) {
+// authenticateSQL finds the live token $1 (its hash) and its account and,
+// when a limit is given ($3 burst, $4 rate; NULL for none), charges the
+// call to the bucket $2 at $5 with the limiter's own upsert
+// (refillAndTake), all in one statement: one round trip per API call
+// instead of two. An unknown or revoked token yields no row and so charges
+// no bucket. The upsert locks the bucket's row and reads its latest version
+// (ON CONFLICT DO UPDATE does so inside a WITH as anywhere), so concurrent
+// calls over any connection of any instance take exactly as Limiter.Take
+// does.
+var authenticateSQL = `
+	WITH t AS (
+		SELECT ` + accountColumnsOf("a") + `, t.id AS token_id, t.elevated, t.last_used_at
+		FROM api_tokens t JOIN accounts a ON a.id = t.account_id
+		WHERE t.token_hash = $1 AND t.revoked_at IS NULL
+	), take AS (
+		INSERT INTO rate_limits AS b (key, tokens, burst, rate, updated_at, taken)
+		SELECT $2::text, $3::float8 - 1, $3::float8, $4::float8, $5::timestamptz, true
+		FROM t WHERE $3::float8 IS NOT NULL` + refillAndTake + `
+	)
+	SELECT t.*, take.taken, take.tokens AS bucket_tokens, take.rate AS bucket_rate
+	FROM t LEFT JOIN take ON true`
+
+// tokenBucket is the key of a token's rate-limit bucket: the hex of its
+// hash, so no token is kept anywhere.
+func tokenBucket(hash []byte) string { return "api-token:" + hex.EncodeToString(hash) }
+
+// Authenticate finds the live token and its account, and charges the call
+// to the token's bucket when limit is given. It answers the same for a
+// token that never existed and one that was revoked.
+func (s *TokenService) Authenticate(ctx context.Context, token string, limit *guildhall.Limit) (guildhall.Actor, time.Duration, error) {
 	refused := guildhall.Unauthenticated("The API token is not valid: it is unknown or was revoked.")
 	if !strings.HasPrefix(token, guildhall.TokenPrefix) || len(token) > 200 {
-		return guildhall.Actor{}, refused
+		return guildhall.Actor{}, 0, refused
+	}
+	hash := hashToken(token)
+	var burst, rate any // NULL: charge nothing
+	if limit != nil {
+		if err := checkLimit(tokenBucket(hash), *limit); err != nil {
+			return guildhall.Actor{}, 0, err
+		}
+		burst, rate = float64(limit.Burst), limit.Rate
 	}
 	var row struct {
 		guildhall.Account
-		TokenID    string     `db:"token_id"`
-		Elevated   bool       `db:"elevated"`
-		LastUsedAt *time.Time `db:"last_used_at"`
-	}
-	err := s.db.GetContext(ctx, &row, `
-		SELECT `+accountColumnsOf("a")+`, t.id AS token_id, t.elevated, t.last_used_at
-		FROM api_tokens t JOIN accounts a ON a.id = t.account_id
-		WHERE t.token_hash = $1 AND t.revoked_at IS NULL`, hashToken(token))
-	if errors.Is(err, sql.ErrNoRows) {
-		return guildhall.Actor{}, refused
-	}
-	if err != nil {
-		return guildhall.Actor{}, fmt.Errorf("authenticate token: %w", err)
+		TokenID      string     `db:"token_id"`
+		Elevated     bool       `db:"elevated"`
+		LastUsedAt   *time.Time `db:"last_used_at"`
+		Taken        *bool      `db:"taken"`
+		BucketTokens *float64   `db:"bucket_tokens"`
+		BucketRate   *float64   `db:"bucket_rate"`
 	}
 	now := s.db.Now()
+	err := s.db.getPrepared(ctx, &row, authenticateSQL, hash, tokenBucket(hash), burst, rate, now)
+	if errors.Is(err, sql.ErrNoRows) {
+		return guildhall.Actor{}, 0, refused
+	}
+	if err != nil {
+		return guildhall.Actor{}, 0, fmt.Errorf("authenticate token: %w", err)
+	}
 	if row.LastUsedAt == nil || now.Sub(*row.LastUsedAt) >= lastUsedEvery {
 		// The guard in WHERE keeps concurrent calls from all writing.
 		_, err := s.db.ExecContext(ctx, `
@@ -149,12 +185,16 @@ func (s *TokenService) Authenticate(ctx context.Context, token string) (guildhal
 			WHERE id = $1 AND (last_used_at IS NULL OR last_used_at <= $2::timestamptz - interval '1 minute')`,
 			row.TokenID, now)
 		if err != nil {
-			return guildhall.Actor{}, fmt.Errorf("record token use: %w", err)
+			return guildhall.Actor{}, 0, fmt.Errorf("record token use: %w", err)
 		}
+	}
+	var wait time.Duration
+	if row.Taken != nil && !*row.Taken {
+		wait = waitFor(*row.BucketTokens, *row.BucketRate)
 	}
 	// An elevated token is only as strong as its account: a site admin who
 	// lost the flag keeps a working token, but no longer an elevated one.
-	return guildhall.Actor{Account: row.Account, Elevated: row.Elevated && row.SiteAdmin}, nil
+	return guildhall.Actor{Account: row.Account, Elevated: row.Elevated && row.SiteAdmin}, wait, nil
 }
 
 // accountColumnsOf is accountColumns read from accounts aliased alias.

@@ -42,7 +42,7 @@ func TestTokenCreateAuthenticateRevoke(t *testing.T) {
 		t.Errorf("the stored row contains the token: %s", row)
 	}
 
-	actor, err := f.s.Tokens.Authenticate(f.ctx, plain)
+	actor, _, err := f.s.Tokens.Authenticate(f.ctx, plain, nil)
 	if err != nil {
 		t.Fatalf("authenticate: %v", err)
 	}
@@ -58,7 +58,7 @@ func TestTokenCreateAuthenticateRevoke(t *testing.T) {
 	if err := f.s.Tokens.RevokeToken(f.ctx, ada, tok.ID); err != nil {
 		t.Fatalf("revoke: %v", err)
 	}
-	if _, err := f.s.Tokens.Authenticate(f.ctx, plain); !errors.Is(err, guildhall.ErrUnauthenticated) {
+	if _, _, err := f.s.Tokens.Authenticate(f.ctx, plain, nil); !errors.Is(err, guildhall.ErrUnauthenticated) {
 		t.Errorf("authenticate after revoke: %v, want ErrUnauthenticated", err)
 	}
 	if err := f.s.Tokens.RevokeToken(f.ctx, ada, tok.ID); !errors.Is(err, guildhall.ErrNotFound) {
@@ -99,7 +99,7 @@ func TestTokenAuthenticateRefusesUnknown(t *testing.T) {
 		"with a newline": plain + "\n",
 	} {
 		t.Run(name, func(t *testing.T) {
-			if _, err := f.s.Tokens.Authenticate(f.ctx, token); !errors.Is(err, guildhall.ErrUnauthenticated) {
+			if _, _, err := f.s.Tokens.Authenticate(f.ctx, token, nil); !errors.Is(err, guildhall.ErrUnauthenticated) {
 				t.Errorf("Authenticate(%q) = %v, want ErrUnauthenticated", token, err)
 			}
 		})
@@ -123,14 +123,14 @@ func TestTokenElevated(t *testing.T) {
 	if err != nil || !tok.Elevated {
 		t.Fatalf("admin makes an elevated token: %+v, %v", tok, err)
 	}
-	actor, err := f.s.Tokens.Authenticate(f.ctx, plain)
+	actor, _, err := f.s.Tokens.Authenticate(f.ctx, plain, nil)
 	if err != nil || !actor.Elevated || actor.ID != admin.ID {
 		t.Fatalf("authenticate elevated: %+v, %v", actor, err)
 	}
 
 	// A site admin who loses the flag keeps a plain token.
 	f.exec(`UPDATE accounts SET site_admin = false WHERE id = $1`, admin.ID)
-	actor, err = f.s.Tokens.Authenticate(f.ctx, plain)
+	actor, _, err = f.s.Tokens.Authenticate(f.ctx, plain, nil)
 	if err != nil || actor.Elevated || actor.SiteAdmin {
 		t.Errorf("authenticate after demotion: %+v, %v; want a plain actor", actor, err)
 	}
@@ -201,7 +201,7 @@ func TestTokenLastUsedAtMostOnceAMinute(t *testing.T) {
 		{t0.Add(61 * time.Second), t0.Add(61 * time.Second)},
 	} {
 		f.db.Now = func() time.Time { return step.at }
-		if _, err := f.s.Tokens.Authenticate(f.ctx, plain); err != nil {
+		if _, _, err := f.s.Tokens.Authenticate(f.ctx, plain, nil); err != nil {
 			t.Fatal(err)
 		}
 		if got := lastUsed(); !got.Equal(step.want) {

@@ -37,11 +37,11 @@ type Config struct {
 	Webhooks       guildhall.WebhookService
 	// RateLimit is how many calls a second one token may make on average,
 	// Burst how many it may make at once; zero values take the defaults.
+	// Tokens.Authenticate keeps each token's bucket where every instance
+	// shares it (postgres.TokenService: in rate_limits, as postgres.Limiter
+	// keeps the sign-in limits).
 	RateLimit rate.Limit
 	Burst     int
-	// Limiter keeps each token's bucket where every instance shares it
-	// (postgres.Limiter); nil limits nothing.
-	Limiter guildhall.Limiter
 }
 
 // Default rate limit of one token: generous for a script working through
@@ -54,7 +54,9 @@ const (
 
 // Handler serves the API.
 type Handler struct {
-	cfg    Config
+	cfg Config
+	// limit is the per-token limit of cfg, as each call charges it.
+	limit  guildhall.Limit
 	routes []route
 	// mux serves the routes; shared serves, by path, those of sharedShape
 	// (see register).
@@ -73,7 +75,8 @@ func New(cfg Config) *Handler {
 	if cfg.Burst == 0 {
 		cfg.Burst = DefaultBurst
 	}
-	h := &Handler{cfg: cfg, crossOrigin: http.NewCrossOriginProtection()}
+	h := &Handler{cfg: cfg, crossOrigin: http.NewCrossOriginProtection(),
+		limit: guildhall.Limit{Rate: float64(cfg.RateLimit), Burst: cfg.Burst}}
 	h.routes = h.routeTable()
 	h.register()
 	h.openapi = buildOpenAPI(h.routes)

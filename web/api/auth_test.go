@@ -200,8 +200,8 @@ func TestAPIInternalErrorsAreSafe(t *testing.T) {
 
 type fakeTokens struct{ guildhall.TokenService }
 
-func (fakeTokens) Authenticate(context.Context, string) (guildhall.Actor, error) {
-	return guildhall.Actor{Account: guildhall.Account{ID: "x", PublicProfile: true}}, nil
+func (fakeTokens) Authenticate(context.Context, string, *guildhall.Limit) (guildhall.Actor, time.Duration, error) {
+	return guildhall.Actor{Account: guildhall.Account{ID: "x", PublicProfile: true}}, 0, nil
 }
 
 type failingGroups struct{ guildhall.GroupService }
