@@ -1,10 +1,13 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/gob"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -772,5 +775,40 @@ func TestSignInNeverRedirectsOffSite(t *testing.T) {
 				t.Errorf("signed-in GET /login?next=%q: status %d Location %q, want 303 to %q", tc.next, res.StatusCode, res.Header.Get("Location"), tc.want)
 			}
 		})
+	}
+}
+
+// TestSessionRowsFromAnOlderVersionStillWork: sessions are stored as JSON
+// now; a row an older Guildhall wrote in gob (here with a flash message)
+// still signs its owner in and still shows its flash once.
+func TestSessionRowsFromAnOlderVersionStillWork(t *testing.T) {
+	t.Parallel()
+	app := testapp.New(t)
+	ada := app.Account(t, "ada@example.com", "Ada")
+	cookie := signIn(t, app, "ada@example.com", nil)
+	var old bytes.Buffer
+	if err := gob.NewEncoder(&old).Encode(map[any]any{"account_id": ada.ID, "flash": "Saved in the old format."}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := app.DB.ExecContext(context.Background(),
+		`UPDATE sessions SET data = $2 WHERE token_hash = $1`, tokenHash(cookie.Value), old.Bytes()); err != nil {
+		t.Fatal(err)
+	}
+	res := send(t, app, http.MethodGet, "/groups", nil, cookie)
+	b, _ := io.ReadAll(res.Body)
+	if res.StatusCode != http.StatusOK || !strings.Contains(string(b), "Saved in the old format.") {
+		t.Fatalf("GET /groups with a gob session: status %d, flash shown %v", res.StatusCode, strings.Contains(string(b), "Saved in the old format."))
+	}
+	var data []byte
+	if err := app.DB.GetContext(context.Background(), &data, `SELECT data FROM sessions WHERE token_hash = $1`, tokenHash(cookie.Value)); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(data, []byte("{")) || bytes.Contains(data, []byte("old format")) {
+		t.Errorf("after the flash was shown the row holds %q, want it rewritten as JSON without the flash", data)
+	}
+	res = send(t, app, http.MethodGet, "/groups", nil, cookie)
+	b, _ = io.ReadAll(res.Body)
+	if res.StatusCode != http.StatusOK || strings.Contains(string(b), "Saved in the old format.") {
+		t.Errorf("second GET /groups: status %d, flash shown again %v", res.StatusCode, strings.Contains(string(b), "Saved in the old format."))
 	}
 }
