@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"net/http"
+	"sync"
 
 	"github.com/a-h/templ"
 
@@ -17,8 +18,9 @@ var errPanic = errors.New("panic while serving the request")
 // render writes c with status, rendering into a buffer first so a failed
 // render is a clean 500 and never half a page.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) {
-	var buf bytes.Buffer
-	if err := c.Render(r.Context(), &buf); err != nil {
+	buf := renderBuffers.Get().(*bytes.Buffer)
+	defer putRenderBuffer(buf)
+	if err := c.Render(r.Context(), buf); err != nil {
 		s.Logger.Error("render", "err", err, "request_id", requestID(r))
 		http.Error(w, "Internal Server Error", http.StatusInternalServerError)
 		return
@@ -28,6 +30,21 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c te
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	w.Write(buf.Bytes())
+}
+
+// renderBuffers keeps render's buffers between requests: a queue page of
+// 50 rows is about 60 KB, which a new buffer reaches by growing and copying
+// ten times.
+var renderBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// putRenderBuffer returns buf to renderBuffers, unless an unusually large
+// page made it too big to keep.
+func putRenderBuffer(buf *bytes.Buffer) {
+	if buf.Cap() > 1<<20 {
+		return
+	}
+	buf.Reset()
+	renderBuffers.Put(buf)
 }
 
 // redirect sends the browser to target after a successful form post: 303, or

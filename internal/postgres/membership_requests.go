@@ -113,7 +113,15 @@ func (s *MembershipService) ListJoinRequests(ctx context.Context, actor guildhal
 	if err := q.Validate(""); err != nil {
 		return nil, err
 	}
-	filter := `r.group_id = $1` + statusSQL("r", q.Status)
+	// group_id = ANY(ARRAY[$1]), ordered by group_id first, reads the
+	// group's own index in order (see oldestPendingSQL): the statistics of
+	// a site where one group holds most pending requests would otherwise
+	// walk the site's pending requests by date looking for this group's.
+	filter := `r.group_id = ANY(ARRAY[$1::uuid])` + statusSQL("r", q.Status)
+	order := `r.group_id, ` + requestOrder(q)
+	if !q.OldestFirst {
+		order = `r.group_id DESC, ` + requestOrder(q)
+	}
 	args := []any{g.ID}
 	decider := guildhall.CanDecideJoinRequests(actor, g, role)
 	if !decider {
@@ -141,7 +149,7 @@ func (s *MembershipService) ListJoinRequests(ctx context.Context, actor guildhal
 		SELECT `+total+` AS total, `+joinRequestColumns+`
 		FROM join_requests r`+joinRequestFrom+`
 		WHERE `+filter+`
-		ORDER BY `+requestOrder(q)+paging, args...)
+		ORDER BY `+order+paging, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list join requests: %w", err)
 	}
