@@ -62,6 +62,16 @@ func (db *DB) notify(ctx context.Context, tx *sqlx.Tx, n newNotification, recipi
 		batchKey = string(n.Kind) + ":" + n.GroupID
 	}
 	count := max(n.Count, 1)
+	// A notification that is never merged (no batch key) cannot conflict:
+	// it is inserted plainly, without the speculative insertion ON
+	// CONFLICT costs every row (a privacy change writes 10,000 of them).
+	merge, inserted := `ON CONFLICT (account_id, batch_key) WHERE read_at IS NULL AND batch_key IS NOT NULL
+			DO UPDATE SET count = n.count + EXCLUDED.count, updated_at = now(), group_name = EXCLUDED.group_name,
+				digest_due = n.digest_due OR ($9::boolean AND COALESCE((SELECT p.mode FROM email_preferences p
+					WHERE p.account_id = n.account_id AND p.topic = $10), 'AT_ONCE') <> 'OFF')`, `(n.xmax = 0)`
+	if batchKey == nil {
+		merge, inserted = "", "true"
+	}
 	var out []notified
 	err := tx.SelectContext(ctx, &out, `
 		WITH w AS (
@@ -69,11 +79,8 @@ func (db *DB) notify(ctx context.Context, tx *sqlx.Tx, n newNotification, recipi
 			SELECT DISTINCT r, $2::text, $3::text, NULLIF($4, '')::uuid, $5::text, $6::text, $7::text, $8::int,
 				$9::boolean AND COALESCE(p.mode, 'AT_ONCE') = 'DIGEST'
 			FROM unnest($1::uuid[]) AS r LEFT JOIN email_preferences p ON p.account_id = r AND p.topic = $10
-			ON CONFLICT (account_id, batch_key) WHERE read_at IS NULL AND batch_key IS NOT NULL
-			DO UPDATE SET count = n.count + EXCLUDED.count, updated_at = now(), group_name = EXCLUDED.group_name,
-				digest_due = n.digest_due OR ($9::boolean AND COALESCE((SELECT p.mode FROM email_preferences p
-					WHERE p.account_id = n.account_id AND p.topic = $10), 'AT_ONCE') <> 'OFF')
-			RETURNING n.account_id, n.id, (n.xmax = 0) AS inserted, n.digest_due
+			`+merge+`
+			RETURNING n.account_id, n.id, `+inserted+` AS inserted, n.digest_due
 		), c AS (
 			INSERT INTO notification_counts (account_id, unread)
 			SELECT account_id, 1 FROM w WHERE inserted

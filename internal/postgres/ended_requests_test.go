@@ -1,0 +1,171 @@
+package postgres
+
+import (
+	"encoding/json"
+	"errors"
+	"testing"
+	"time"
+
+	"guildhall/internal/guildhall"
+	"guildhall/internal/webhooks"
+)
+
+// The events of requests a privacy change ends are built in SQL; each is
+// the document json.Marshal writes for the same request as the API reads
+// it, which is what a webhook delivers.
+func TestEndedRequestEventsAsGoWritesThem(t *testing.T) {
+	for _, to := range []guildhall.Privacy{guildhall.Public, guildhall.Secret} {
+		t.Run(string(to), func(t *testing.T) {
+			f := newMembershipFixture(t)
+			admin := f.person("Ada Admin", siteAdminAccount)
+			g := f.group("Hiking Club", guildhall.Private, guildhall.DefaultGroupSettings(), admin)
+			qs := f.questions(g, guildhall.QuestionInput{Text: "Why?"})
+			f.pending(g, f.person("Ann"), time.Date(2026, 1, 2, 3, 4, 5, 120000000, time.UTC),
+				guildhall.Answer{QuestionID: qs[0].ID, Question: "Why?", Text: `Hills "and" <dales> & more`})
+			f.pending(g, f.person("Bob"), time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
+			cy := f.person("Cy Üñï")
+			f.pending(g, cy, time.Date(2025, 12, 31, 23, 59, 59, 999999000, time.UTC))
+			f.exec(`UPDATE join_requests SET escalated_at = created_at + interval '1 day 0.000001 s' WHERE account_id = $1`, cy.ID)
+
+			name := "Hiking Club Renamed"
+			out, err := f.s.Groups.UpdateGroup(f.ctx, admin, g.ID, guildhall.GroupUpdate{Privacy: &to, Name: &name})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var evs []struct {
+				ID      string `db:"id"`
+				Subject []byte `db:"subject"`
+				Target  string `db:"target_id"`
+			}
+			err = f.db.SelectContext(f.ctx, &evs, `
+				SELECT e.id, e.subject, a.target_id FROM events e JOIN audit_log a ON a.id = e.audit_id
+				WHERE e.type LIKE 'join_request.%' ORDER BY a.id`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(evs) != 3 {
+				t.Fatalf("%d join request events, want 3", len(evs))
+			}
+			for _, ev := range evs {
+				var row joinRequestRow
+				err := f.db.GetContext(f.ctx, &row, `SELECT `+joinRequestColumns+` FROM join_requests r`+joinRequestFrom+`
+					WHERE r.id = $1`, ev.Target)
+				if err != nil {
+					t.Fatal(err)
+				}
+				r, err := row.request()
+				if err != nil {
+					t.Fatal(err)
+				}
+				want, err := json.Marshal(r)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var same bool
+				err = f.db.GetContext(f.ctx, &same, `SELECT subject->'JoinRequest' = $2::jsonb FROM events WHERE id = $1`, ev.ID, string(want))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !same {
+					t.Errorf("event of %s's request:\n got %s\nwant JoinRequest %s", r.DisplayName, ev.Subject, want)
+				}
+				// The group as the change left it (its member count as it
+				// was before the approvals, as before).
+				var got guildhall.EventSubject
+				if err := json.Unmarshal(ev.Subject, &got); err != nil {
+					t.Fatal(err)
+				}
+				wantGroup := *out
+				wantGroup.MembersCount = got.Group.MembersCount
+				if got.Group == nil || !got.Group.CreatedAt.Equal(out.CreatedAt) || !got.Group.UpdatedAt.Equal(out.UpdatedAt) {
+					t.Fatalf("event group %+v, want %+v", got.Group, out)
+				}
+				wantGroup.CreatedAt, wantGroup.UpdatedAt, wantGroup.LastActivityAt = got.Group.CreatedAt, got.Group.UpdatedAt, got.Group.LastActivityAt
+				if *got.Group != wantGroup {
+					t.Errorf("event group %+v, want %+v", *got.Group, wantGroup)
+				}
+			}
+		})
+	}
+}
+
+// A privacy change with many pending requests ends each in the one
+// transaction: one audit entry, one event (queued once for each endpoint
+// that subscribes) and one notification per request; the decided requests
+// keep the name their requesters knew. Refused, it leaves nothing.
+func TestPrivacyChangeEndsManyRequestsWhole(t *testing.T) {
+	const n = 300
+	f := newMembershipFixture(t)
+	f.s.Webhooks.SetGuard(&webhooks.Guard{AllowPrivate: true})
+	admin := f.person("Ada Admin", siteAdminAccount)
+	g := f.group("Busy Club", guildhall.Private, guildhall.DefaultGroupSettings(), admin)
+	f.webhook(admin, "https://rejections.example/", g.ID, guildhall.EventTypes[0], "join_request.rejected")
+	f.webhook(admin, "https://approvals.example/", "", "join_request.approved")
+	f.exec(`
+		WITH a AS (
+			INSERT INTO accounts (email, display_name, password_hash)
+			SELECT 'many-' || i || '@example.com', 'Many ' || i, 'not a hash' FROM generate_series(1, $2::int) i
+			RETURNING id
+		)
+		INSERT INTO join_requests (group_id, account_id) SELECT $1, id FROM a`, g.ID, n)
+	// One already decided, under the name the group had then.
+	old := f.person("Old Requester")
+	f.pending(g, old, epoch)
+	f.exec(`UPDATE join_requests SET status = 'REJECTED', known_group_name = 'Quiet Club' WHERE account_id = $1`, old.ID)
+
+	secret := guildhall.Secret
+	wrong := n - 1
+	_, err := f.s.Groups.UpdateGroup(f.ctx, admin, g.ID, guildhall.GroupUpdate{Privacy: &secret, ExpectDecided: &wrong})
+	if !errors.Is(err, guildhall.ErrFailedPrecondition) {
+		t.Fatalf("update with a stale count: %v, want refused", err)
+	}
+	nothing := map[string]string{
+		"events":        `SELECT count(*) FROM events`,
+		"audit entries": `SELECT count(*) FROM audit_log WHERE target_type = 'join_request'`,
+		"notifications": `SELECT count(*) FROM notifications`,
+		"deliveries":    `SELECT count(*) FROM river_job`,
+		"named":         `SELECT count(*) FROM join_requests WHERE known_group_name = 'Busy Club'`,
+	}
+	for what, q := range nothing {
+		if c := f.count(q); c != 0 {
+			t.Errorf("a refused change left %d %s", c, what)
+		}
+	}
+	if c := f.count(`SELECT count(*) FROM join_requests WHERE status = 'PENDING'`); c != n {
+		t.Errorf("%d pending after a refused change, want %d", c, n)
+	}
+
+	right := n
+	if _, err := f.s.Groups.UpdateGroup(f.ctx, admin, g.ID, guildhall.GroupUpdate{Privacy: &secret, ExpectDecided: &right}); err != nil {
+		t.Fatal(err)
+	}
+	wantCounts := map[string]string{
+		"rejected requests named Busy Club": `SELECT count(*) FROM join_requests
+			WHERE status = 'REJECTED' AND rejection_reason = $1 AND known_group_name = 'Busy Club'`,
+		"audit entries, one per request": `SELECT count(DISTINCT a.target_id) FROM audit_log a JOIN join_requests r ON r.id::text = a.target_id
+			WHERE a.action = 'join_request.rejected' AND r.rejection_reason = $1`,
+		"events, one per audit entry": `SELECT count(DISTINCT e.audit_id) FROM events e JOIN audit_log a ON a.id = e.audit_id
+			WHERE e.type = 'join_request.rejected' AND a.target_type = 'join_request' AND $1 <> ''`,
+		"deliveries, one per event": `SELECT count(DISTINCT j.args->>'eventId') FROM river_job j
+			WHERE j.kind = 'webhook_delivery' AND $1 <> ''`,
+		"notifications, one per requester": `SELECT count(DISTINCT n.account_id) FROM notifications n
+			WHERE n.kind = 'join_request.decided' AND n.status = 'REJECTED' AND n.reason = $1 AND n.group_name = 'Busy Club'`,
+		"unread counts": `SELECT count(*) FROM notification_counts WHERE unread = 1 AND $1 <> ''`,
+	}
+	for what, q := range wantCounts {
+		if c := f.count(q, reasonTurnedSecret); c != n {
+			t.Errorf("%s: %d, want %d", what, c, n)
+		}
+	}
+	if c := f.count(`SELECT count(*) FROM events`); c != n+1 {
+		t.Errorf("%d events, want %d and the group.updated", c, n+1)
+	}
+	if c := f.count(`SELECT count(*) FROM river_job WHERE kind = 'webhook_delivery'`); c != n {
+		t.Errorf("%d deliveries queued, want %d (the approvals endpoint hears of none)", c, n)
+	}
+	var known string
+	if err := f.db.GetContext(f.ctx, &known, `SELECT known_group_name FROM join_requests WHERE account_id = $1`, old.ID); err != nil || known != "Busy Club" {
+		t.Errorf("the request decided before is known as %q (%v), want Busy Club", known, err)
+	}
+	f.wantCountsRight(g)
+}
