@@ -83,7 +83,13 @@ func (s *Server) groupsPage(w http.ResponseWriter, r *http.Request) {
 		q.Cursor, q.Backward = before, true
 	}
 	if search != "" {
+		// A search's total is counted only so far ("of more than 100"):
+		// a word found in thousands of names costs what one found in a
+		// hundred does. The directory's own totals (no search) stay exact
+		// from the kept counts, and a search that finds up to a hundred
+		// shows exactly how many.
 		q.Conditions = append(q.Conditions, guildhall.NameContains(search))
+		q.CountUpTo = guildhall.SearchCountUpTo
 	}
 	if p := guildhall.Privacy(privacy); p.Valid() {
 		q.Conditions = append(q.Conditions, guildhall.PrivacyIs(p))
@@ -107,7 +113,7 @@ func (s *Server) groupsPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := templates.GroupsPage{Page: s.page(r, "Groups", "groups"), Search: search, Privacy: privacy, Sort: sortKey,
-		Total: res.Total, CanCreate: guildhall.CanCreateOrRequestGroup(a, settings.CreationPolicy),
+		Total: res.Total, TotalOver: res.TotalOver, CanCreate: guildhall.CanCreateOrRequestGroup(a, settings.CreationPolicy),
 		WhoCanCreate: "Only site admins can create groups here: ask one to start a group for you."}
 	for _, g := range res.Items {
 		v.Groups = append(v.Groups, groupItem(g))
@@ -140,7 +146,7 @@ func (s *Server) groupsPage(w http.ResponseWriter, r *http.Request) {
 	if page > 1 {
 		v.PrevURL = link(page-1, "before", res.Prev)
 	}
-	if q.Offset+len(res.Items) < res.Total && page < directoryMaxPage {
+	if (q.Offset+len(res.Items) < res.Total || res.TotalOver) && page < directoryMaxPage {
 		v.NextURL = link(page+1, "after", res.Next)
 	}
 	s.render(w, r, http.StatusOK, templates.Groups(v))

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -72,5 +73,41 @@ func TestSettingsPrivacyEffectOutdatedOrRefused(t *testing.T) {
 	after, err := app.Services.Groups.GroupByID(ctx, guildhall.ActorFor(olga), g.ID)
 	if err != nil || after.Privacy != guildhall.Public {
 		t.Fatalf("group after saving: %+v, %v", after, err)
+	}
+}
+
+// A search's total is counted only so far: past a hundred matches the line
+// says "more than 100", and Next still leads on; a page past the hundredth
+// match counts to its own last row, and the last page is exact. A search
+// matching fewer, and the directory without a search, show the exact number.
+func TestSearchTotalIsBoundedAndTrue(t *testing.T) {
+	t.Parallel()
+	app := testapp.New(t)
+	ctx := context.Background()
+	owner := guildhall.ActorFor(app.Account(t, "kim@example.com", "Kim", testapp.SiteAdmin))
+	app.Account(t, "mia@example.com", "Mia")
+	for i := 1; i <= 101; i++ {
+		if _, err := app.Services.Groups.CreateGroup(ctx, owner, guildhall.GroupInput{Name: fmt.Sprintf("Knot %d", i), Privacy: guildhall.Public}, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := app.SignedIn(t, "mia@example.com")
+	for _, p := range []struct {
+		path, line string
+		next       bool
+	}{
+		{"/groups?q=knot", "Showing 1–20 of more than 100", true},
+		{"/groups?q=knot&page=5", "Showing 81–100 of more than 100", true},
+		{"/groups?q=knot&page=6", "Showing 101–101 of 101", false},
+		{"/groups?q=knot+1", "Showing 1–13 of 13", false}, // Knot 1, 10–19, 100, 101
+		{"/groups", "Showing 1–20 of 101", true},
+	} {
+		body := testapp.Body(app.Get(t, c, p.path))
+		if !strings.Contains(body, p.line) {
+			t.Errorf("%s: no %q\n%s", p.path, p.line, body)
+		}
+		if next := strings.Contains(body, ">Next<"); next != p.next {
+			t.Errorf("%s: Next link shown %v, want %v", p.path, next, p.next)
+		}
 	}
 }

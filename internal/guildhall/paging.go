@@ -25,10 +25,13 @@ type BulkResult[T any] struct {
 
 // Page is one page of a list.
 type Page[T any] struct {
-	Items  []T
-	Total  int
-	Offset int
-	Limit  int
+	Items []T
+	Total int
+	// TotalOver says there are more than Total: a bounded count
+	// (GroupQuery.CountUpTo) stopped there.
+	TotalOver bool
+	Offset    int
+	Limit     int
 	// Next and Prev are cursors for cursor paging ("" when there is none).
 	Next, Prev string
 }

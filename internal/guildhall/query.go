@@ -141,7 +141,18 @@ type GroupQuery struct {
 	// always reports it (the dashboard shows it on every page); Offset is
 	// then where the page starts, for showing "21–40 of N".
 	CountTotal bool
+	// CountUpTo, when above zero, counts the total only that far: a total
+	// above it comes back as Total = CountUpTo with TotalOver set ("more
+	// than 100"). The dashboard's free-text search uses it, so that a
+	// search matching thousands costs what one matching a hundred does;
+	// the API's total stays exact (its contract).
+	CountUpTo int
 }
+
+// SearchCountUpTo is how far the dashboard's search counts its matches
+// ("Showing 1–20 of more than 100"); a page past it counts up to its own
+// last row, so what it shows stays true.
+const SearchCountUpTo = 100
 
 // Validate checks fields, operators, value types and paging, naming what is
 // wrong; field names in messages are prefixed with prefix (e.g. "query.filter.").

@@ -69,7 +69,12 @@ func compileCondition(c guildhall.Condition, args *sqlArgs) (string, error) {
 	text := kind == guildhall.KindText
 	switch c.Op {
 	case guildhall.OpStartsWith:
-		return col + ` LIKE lower(` + args.add(escapeLike(fmt.Sprint(c.Value))+"%") + `) ESCAPE '\'`, nil
+		// ^@ (starts_with) rather than LIKE 'p%': with the prefix a
+		// parameter, LIKE can use no index in a prepared statement's
+		// generic plan, so every call was planned anew; ^@ is an operator
+		// of groups_name_prefix_idx (SP-GiST, migration 00090) and keeps
+		// its index with any value. Nothing needs escaping.
+		return col + ` ^@ lower(` + args.add(fmt.Sprint(c.Value)) + `::text)`, nil
 	case guildhall.OpContains:
 		return col + ` LIKE lower(` + args.add("%"+escapeLike(fmt.Sprint(c.Value))+"%") + `) ESCAPE '\'`, nil
 	case guildhall.OpIn:
@@ -200,12 +205,16 @@ func (s *GroupService) QueryGroups(ctx context.Context, actor guildhall.Actor, q
 				return nil, err
 			}
 		} else {
-			err := s.db.getPrepared(ctx, &page.Total, `
-				SELECT count(*) FROM groups g
-				LEFT JOIN group_members m ON m.group_id = g.id AND m.account_id = $1::uuid
-				WHERE `+filter, args...)
+			// A bounded count reaches at least this page's last row, so
+			// that "more than" stays true and tells whether a next page
+			// exists.
+			upTo := q.CountUpTo
+			if upTo > 0 {
+				upTo = max(upTo, q.Offset+q.Limit)
+			}
+			page.Total, page.TotalOver, err = countGroups(ctx, s.db, actor, q.Conditions, upTo, upTo == q.CountUpTo)
 			if err != nil {
-				return nil, fmt.Errorf("count groups: %w", err)
+				return nil, err
 			}
 		}
 	}
@@ -217,7 +226,7 @@ func (s *GroupService) QueryGroups(ctx context.Context, actor guildhall.Actor, q
 	var hasNext, hasPrev bool
 	switch {
 	case cursor == nil:
-		hasNext, hasPrev = q.Offset+len(rows) < page.Total, q.Offset > 0
+		hasNext, hasPrev = q.Offset+len(rows) < page.Total || page.TotalOver, q.Offset > 0
 	case q.Backward:
 		slices.Reverse(rows)
 		hasNext, hasPrev = true, more
