@@ -40,6 +40,12 @@ func hashToken(token string) []byte {
 
 func errTokenNotFound() error { return guildhall.NotFound("Token not found.") }
 
+// errTokenRefused is the one answer for a token that never existed and one
+// that was revoked.
+func errTokenRefused() error {
+	return guildhall.Unauthenticated("The API token is not valid: it is unknown or was revoked.")
+}
+
 // CreateToken makes a token for the actor's own account.
 func (s *TokenService) CreateToken(ctx context.Context, actor guildhall.Actor, name string, elevated bool) (string, *guildhall.Token, error) {
 	if actor.ID == "" {
@@ -149,14 +155,14 @@ func tokenBucket(hash []byte) string { return "api-token:" + hex.EncodeToString(
 // to the token's bucket when limit is given. It answers the same for a
 // token that never existed and one that was revoked.
 func (s *TokenService) Authenticate(ctx context.Context, token string, limit *guildhall.Limit) (guildhall.Actor, time.Duration, error) {
-	refused := guildhall.Unauthenticated("The API token is not valid: it is unknown or was revoked.")
 	if !strings.HasPrefix(token, guildhall.TokenPrefix) || len(token) > 200 {
-		return guildhall.Actor{}, 0, refused
+		return guildhall.Actor{}, 0, errTokenRefused()
 	}
 	hash := hashToken(token)
+	bucket := tokenBucket(hash)
 	var burst, rate any // NULL: charge nothing
 	if limit != nil {
-		if err := checkLimit(tokenBucket(hash), *limit); err != nil {
+		if err := checkLimit(bucket, *limit); err != nil {
 			return guildhall.Actor{}, 0, err
 		}
 		burst, rate = float64(limit.Burst), limit.Rate
@@ -171,9 +177,9 @@ func (s *TokenService) Authenticate(ctx context.Context, token string, limit *gu
 		BucketRate   *float64   `db:"bucket_rate"`
 	}
 	now := s.db.Now()
-	err := s.db.getPrepared(ctx, &row, authenticateSQL, hash, tokenBucket(hash), burst, rate, now)
+	err := s.db.getPrepared(ctx, &row, authenticateSQL, hash, bucket, burst, rate, now)
 	if errors.Is(err, sql.ErrNoRows) {
-		return guildhall.Actor{}, 0, refused
+		return guildhall.Actor{}, 0, errTokenRefused()
 	}
 	if err != nil {
 		return guildhall.Actor{}, 0, fmt.Errorf("authenticate token: %w", err)

@@ -121,7 +121,7 @@ func (h *Handler) register() {
 	h.mux.HandleFunc(sharedShape, func(w http.ResponseWriter, r *http.Request) {
 		p := sharedPath(r.PathValue("id"), r.PathValue("sub"))
 		if p == "" {
-			h.noRoute(w, r)
+			h.unknownRoute(w, r)
 			return
 		}
 		if p == bySlugPath {
@@ -130,15 +130,39 @@ func (h *Handler) register() {
 		r.Pattern = http.MethodGet + " " + BasePath + p
 		h.shared[p].ServeHTTP(w, r)
 	})
+	h.mux.HandleFunc(anyOther, h.unknownRoute)
+}
+
+// anyOther is the pattern of every call no route serves: the mux hands
+// them to unknownRoute rather than answering in plain text itself.
+const anyOther = "/"
+
+// unknownRoute answers a call that matched no route, after the same check
+// of its path and query as a route's (input.Check, no pattern).
+func (h *Handler) unknownRoute(w http.ResponseWriter, r *http.Request) {
+	if err := input.Check(r, ""); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	h.noRoute(w, r)
 }
 
 // ServeHTTP serves one API call. Before any route runs, a call a browser
 // sent from another site is refused (the API takes no cookies, so this is
 // belt and braces, but a refusal is still an API answer: JSON in the error
-// shape), and so is a path value or query parameter that is not text.
+// shape), and so is a path value or query parameter that is not text
+// (input.Check, which each route and unknownRoute run first).
+//
+// A clean path is matched once, by the mux. A path the mux would clean
+// (//, /./, /../) is matched first to keep its answers: a route's is
+// redirected to the clean path, any other is not found.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err := h.crossOrigin.Check(r); err != nil {
 		h.writeError(w, r, guildhall.Forbidden("This call came from a page on another site and was refused."))
+		return
+	}
+	if p := r.URL.EscapedPath(); cleanPath(p) == p {
+		h.mux.ServeHTTP(w, r)
 		return
 	}
 	pattern := h.pattern(r)
@@ -153,9 +177,33 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.mux.ServeHTTP(w, r)
 }
 
+// cleanPath is the path the mux serves p as (net/http's cleanPath): it
+// redirects any other to this one.
+func cleanPath(p string) string {
+	if p == "" {
+		return "/"
+	}
+	if p[0] != '/' {
+		p = "/" + p
+	}
+	np := path.Clean(p)
+	// path.Clean drops a trailing slash, which the mux keeps.
+	if p[len(p)-1] == '/' && np != "/" {
+		if len(p) == len(np)+1 && strings.HasPrefix(p, np) {
+			np = p
+		} else {
+			np += "/"
+		}
+	}
+	return np
+}
+
 // pattern is the pattern of the route that serves r, or "" when none does.
 func (h *Handler) pattern(r *http.Request) string {
 	_, pattern := h.mux.Handler(r)
+	if pattern == anyOther {
+		return ""
+	}
 	if pattern != sharedShape {
 		return pattern
 	}
@@ -174,10 +222,15 @@ func (h *Handler) pattern(r *http.Request) string {
 // returns an error that writeError turns into the error body.
 type handlerFunc func(w http.ResponseWriter, r *http.Request, actor guildhall.Actor) error
 
-// endpoint wraps a route's handler with authentication, the rate limit and
-// the error answer.
+// endpoint wraps a route's handler with the check of its input,
+// authentication, the rate limit and the error answer.
 func (h *Handler) endpoint(rt route) http.Handler {
+	pattern := rt.pattern()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := input.Check(r, pattern); err != nil {
+			h.writeError(w, r, err)
+			return
+		}
 		var actor guildhall.Actor
 		if !rt.Public {
 			var err error
@@ -187,9 +240,11 @@ func (h *Handler) endpoint(rt route) http.Handler {
 				return
 			}
 		}
-		if rt.Body == nil {
+		if rt.Body == nil && r.Body != http.NoBody {
 			// A call that takes no body still refuses one it cannot take
-			// (api.md: over 1 MiB is 413, unknown fields are 400).
+			// (api.md: over 1 MiB is 413, unknown fields are 400). The
+			// server gives a call sent without one http.NoBody, which
+			// reads as empty: nothing to read.
 			if err := decode(w, r, &struct{}{}, true); err != nil {
 				h.writeError(w, r, err)
 				return

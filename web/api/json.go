@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 
 	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
@@ -19,14 +20,27 @@ import (
 // maxBody is the largest request body the API reads.
 const maxBody = 1 << 20
 
+// jsonBuffers keep writeJSON's buffers from one answer to the next, so an
+// answer does not grow a new one from nothing. A buffer grown past
+// maxPooledBuffer by a long page is dropped rather than kept.
+var jsonBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+const maxPooledBuffer = 64 << 10
+
 // writeJSON encodes v into a buffer first, so a failed encoding is a clean
 // 500 rather than half a body.
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(v); err != nil {
+	buf := jsonBuffers.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer func() {
+		if buf.Cap() <= maxPooledBuffer {
+			jsonBuffers.Put(buf)
+		}
+	}()
+	if err := json.NewEncoder(buf).Encode(v); err != nil {
 		buf.Reset()
 		status = http.StatusInternalServerError
-		fmt.Fprintf(&buf, `{"message":"Could not encode the answer.","details":{"applicationError":{"code":%q,"description":"Could not encode the answer."}}}`+"\n", codeInternal)
+		fmt.Fprintf(buf, `{"message":"Could not encode the answer.","details":{"applicationError":{"code":%q,"description":"Could not encode the answer."}}}`+"\n", codeInternal)
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
