@@ -33,7 +33,17 @@ type cpuMeter struct {
 // read returns the CPU time of the watched processes, or 0 when /proc
 // cannot tell (not Linux).
 func (m cpuMeter) read() time.Duration {
-	ticks := procTicks(m.pid, true)
+	return m.server() + m.database()
+}
+
+// server is the CPU time of the server process alone.
+func (m cpuMeter) server() time.Duration {
+	return time.Duration(procTicks(m.pid, true)) * time.Second / clockTicks
+}
+
+// database is the CPU time of the database cluster alone.
+func (m cpuMeter) database() time.Duration {
+	var ticks int64
 	if m.postmaster != "" {
 		if pm := postmasterPID(m.postmaster); pm > 0 {
 			ticks += procTicks(pm, true)

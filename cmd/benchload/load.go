@@ -19,6 +19,7 @@ type result struct {
 	Elapsed  time.Duration
 	P50, P99 time.Duration
 	CPU      time.Duration // CPU time the server and its database spent on the counted requests; 0 when not measured
+	DBCPU    time.Duration // the database's part of CPU
 }
 
 // CPUPerRequest is the CPU time one request cost the server and the
@@ -38,6 +39,14 @@ func (r result) Rate() float64 {
 	return float64(r.Requests) / r.Elapsed.Seconds()
 }
 
+// dbPerRequest is the database's part of CPUPerRequest.
+func (r result) dbPerRequest() float64 {
+	if r.Requests == 0 {
+		return 0
+	}
+	return float64(r.DBCPU) / float64(time.Millisecond) / float64(r.Requests)
+}
+
 // call makes one request; it returns the status, or an error when the
 // request could not be made at all.
 type call func(ctx context.Context, c *http.Client) (int, error)
@@ -50,9 +59,11 @@ func drive(ctx context.Context, hc *http.Client, clients int, d time.Duration, w
 	cancelWarm()
 	run, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
-	start, cpu0 := time.Now(), cpu.read()
+	start, srv0, db0 := time.Now(), cpu.server(), cpu.database()
 	per := runLoops(run, hc, clients, want, do)
-	res := result{Elapsed: time.Since(start), CPU: cpu.read() - cpu0}
+	res := result{Elapsed: time.Since(start)}
+	srv, db := cpu.server()-srv0, cpu.database()-db0
+	res.CPU, res.DBCPU = srv+db, db
 	var all []time.Duration
 	for _, p := range per {
 		all = append(all, p.lat...)

@@ -279,7 +279,7 @@ func measure(ctx context.Context, admin *sqlx.DB, dbURL func(string) string, o o
 		return drive(ctx, hc, o.clients, o.duration, http.StatusOK, rotate(fx.slugs, func(s string) call { return get(ybase+"/groups/"+s, "", "") }), yardCPU)
 	}
 	br.yard = append(br.yard, yard())
-	fmt.Fprintf(stderr, "  yardstick: %.0f req/s  cpu %.3f ms/req\n", br.yard[0].Rate(), br.yard[0].CPUPerRequest())
+	fmt.Fprintf(stderr, "  yardstick: %.0f req/s  cpu %.3f ms/req (db %.3f)\n", br.yard[0].Rate(), br.yard[0].CPUPerRequest(), br.yard[0].dbPerRequest())
 	for _, t := range pageTargets(in, fx) {
 		if !o.runs(t.name) {
 			continue
@@ -288,8 +288,8 @@ func measure(ctx context.Context, admin *sqlx.DB, dbURL func(string) string, o o
 		r := drive(ctx, hc, o.clients, o.duration, t.want, t.do, serverCPU)
 		stopProfile()
 		br.rows = append(br.rows, row{name: t.name, as: t.as, res: r})
-		fmt.Fprintf(stderr, "  %-34s %-12s %7.0f req/s  p50 %-8s p99 %-8s cpu %.3f ms/req  errors %d %s\n", t.name, t.as, r.Rate(),
-			r.P50.Round(10*time.Microsecond), r.P99.Round(10*time.Microsecond), r.CPUPerRequest(), r.Errors, r.FirstErr)
+		fmt.Fprintf(stderr, "  %-34s %-12s %7.0f req/s  p50 %-8s p99 %-8s cpu %.3f ms/req (db %.3f)  errors %d %s\n", t.name, t.as, r.Rate(),
+			r.P50.Round(10*time.Microsecond), r.P99.Round(10*time.Microsecond), r.CPUPerRequest(), r.dbPerRequest(), r.Errors, r.FirstErr)
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
