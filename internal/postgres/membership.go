@@ -53,7 +53,9 @@ type joinRequestRow struct {
 func (r *joinRequestRow) request() (*guildhall.JoinRequest, error) {
 	out := r.JoinRequest
 	out.Answers = []guildhall.Answer{}
-	if len(r.AnswersJSON) > 0 {
+	// Most requests answer no question: "[]" needs no decoder (a queue
+	// page decodes 50).
+	if len(r.AnswersJSON) > 0 && string(r.AnswersJSON) != "[]" {
 		if err := json.Unmarshal(r.AnswersJSON, &out.Answers); err != nil {
 			return nil, fmt.Errorf("decode answers of join request %s: %w", r.ID, err)
 		}
