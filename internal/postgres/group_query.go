@@ -137,15 +137,15 @@ func (s *GroupService) QueryGroups(ctx context.Context, actor guildhall.Actor, q
 	}
 
 	args := sqlArgs(viewerArgs(actor))
-	where := []string{groupVisible}
+	var conds []string
 	for _, c := range q.Conditions {
 		clause, err := compileCondition(c, &args)
 		if err != nil {
 			return nil, fmt.Errorf("query groups: %w", err)
 		}
-		where = append(where, clause)
+		conds = append(conds, clause)
 	}
-	filter := strings.Join(where, " AND ")
+	filter := strings.Join(append([]string{groupVisible}, conds...), " AND ")
 
 	page := &guildhall.Page[guildhall.GroupView]{Items: []guildhall.GroupView{}, Offset: q.Offset, Limit: q.Limit}
 
@@ -182,10 +182,14 @@ func (s *GroupService) QueryGroups(ctx context.Context, actor guildhall.Actor, q
 	if byPrivacy && (cursor == nil || q.CountTotal) {
 		total = visibleGroupsTotalSQL(privacies) + ` AS total, `
 	}
+	order := ` ORDER BY ` + sortExpr + ` ` + dir + `, g.id ` + dir
+	rowsSQL := `SELECT ` + total + sortExpr + `::text AS sort_key, ` + groupViewColumns + groupViewJoins + `
+		WHERE ` + filter + keyset + order + paging
+	if slices.ContainsFunc(q.Conditions, func(c guildhall.Condition) bool { return c.Field == guildhall.FieldName }) {
+		rowsSQL = searchRowsSQL(sortExpr, strings.Join(conds, " AND ")+keyset, order, paging)
+	}
 	var rows []groupRow
-	err = s.db.selectPrepared(ctx, &rows, `SELECT `+total+sortExpr+`::text AS sort_key, `+groupViewColumns+groupViewJoins+`
-		WHERE `+filter+keyset+`
-		ORDER BY `+sortExpr+` `+dir+`, g.id `+dir+paging, rowsArgs...)
+	err = s.db.selectPrepared(ctx, &rows, rowsSQL, rowsArgs...)
 	if err != nil {
 		return nil, fmt.Errorf("query groups: %w", err)
 	}
@@ -212,7 +216,7 @@ func (s *GroupService) QueryGroups(ctx context.Context, actor guildhall.Actor, q
 			if upTo > 0 {
 				upTo = max(upTo, q.Offset+q.Limit)
 			}
-			page.Total, page.TotalOver, err = countGroups(ctx, s.db, actor, q.Conditions, upTo, upTo == q.CountUpTo)
+			page.Total, page.TotalOver, err = countGroups(ctx, s.db, conds, args, upTo, upTo == q.CountUpTo)
 			if err != nil {
 				return nil, err
 			}
