@@ -162,7 +162,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if p := r.URL.EscapedPath(); cleanPath(p) == p {
+		// The mux writes the pattern it matched into r, which the access
+		// log and the metrics read as the route; a call no route serves
+		// keeps the one it came with (the server's, /api/v1/), as before.
+		outer := r.Pattern
 		h.mux.ServeHTTP(w, r)
+		if r.Pattern == anyOther || r.Pattern == sharedShape {
+			r.Pattern = outer
+		}
 		return
 	}
 	pattern := h.pattern(r)

@@ -58,6 +58,29 @@ func TestRoutingAnswers(t *testing.T) {
 	}
 }
 
+// TestRoutePatternForTheLog: the pattern the access log and the metrics
+// read from the request is the route's, and a call no route serves keeps
+// the one the server matched (/api/v1/), not the API's catch-all.
+func TestRoutePatternForTheLog(t *testing.T) {
+	h := api.New(api.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Tokens: fakeTokens{}, Groups: absentGroups{}})
+	const id = "0b6c1d3e-0000-4000-8000-000000000000"
+	for target, want := range map[string]string{
+		"/api/v1/groups/" + id:              "GET /api/v1/groups/{id}",
+		"/api/v1/groups/by-slug/chess":      "GET /api/v1/groups/by-slug/{slug}",
+		"/api/v1/nowhere":                   "/api/v1/",
+		"/api/v1/groups/" + id + "/nothing": "/api/v1/",
+	} {
+		req := httptest.NewRequest("GET", target, nil)
+		req.Header.Set("Authorization", "Bearer gh_fake")
+		req.Pattern = "/api/v1/"
+		h.ServeHTTP(httptest.NewRecorder(), req)
+		if req.Pattern != want {
+			t.Errorf("GET %s: pattern %q, want %q", target, req.Pattern, want)
+		}
+	}
+}
+
 type absentGroups struct{ guildhall.GroupService }
 
 func (absentGroups) GroupByID(context.Context, guildhall.Actor, string) (*guildhall.GroupView, error) {
