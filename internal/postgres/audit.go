@@ -2,10 +2,8 @@ package postgres
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
-	"slices"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -42,55 +40,6 @@ func writeAudit(ctx context.Context, tx *sqlx.Tx, r guildhall.AuditRecord) error
 		return nil
 	}
 	return recordEvents(ctx, tx, eventsOf(r, id))
-}
-
-// writeAudits is writeAudit for many changes of one transaction (a bulk
-// decision) in one statement, with their events in one more: the same
-// rows, ids in the order of rs, as writing them one by one would give.
-func writeAudits(ctx context.Context, tx *sqlx.Tx, rs []guildhall.AuditRecord) error {
-	if len(rs) == 0 {
-		return nil
-	}
-	n := len(rs)
-	actorIDs, actorNames, actions, types, ids, names := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-	befores, afters := make([]sql.NullString, n), make([]sql.NullString, n)
-	for i, r := range rs {
-		actorIDs[i], actorNames[i], actions[i], types[i], ids[i], names[i] = r.ActorID, r.ActorName, r.Action, r.TargetType, r.TargetID, r.TargetName
-		b, err := jsonOrNull(r.Before)
-		if err != nil {
-			return err
-		}
-		a, err := jsonOrNull(r.After)
-		if err != nil {
-			return err
-		}
-		befores[i] = sql.NullString{String: string(b), Valid: b != nil}
-		afters[i] = sql.NullString{String: string(a), Valid: a != nil}
-	}
-	var written []int64
-	err := tx.SelectContext(ctx, &written, `
-		INSERT INTO audit_log (actor_id, actor_name, action, target_type, target_id, target_name, before, after)
-		SELECT NULLIF(actor_id, '')::uuid, actor_name, action, target_type, target_id, target_name, before::jsonb, after::jsonb
-		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
-			WITH ORDINALITY AS x(actor_id, actor_name, action, target_type, target_id, target_name, before, after, n)
-		ORDER BY n
-		RETURNING id`,
-		pq.Array(actorIDs), pq.Array(actorNames), pq.Array(actions), pq.Array(types), pq.Array(ids), pq.Array(names),
-		pq.Array(befores), pq.Array(afters))
-	if err != nil {
-		return fmt.Errorf("write audit of %d %s: %w", n, rs[0].Action, err)
-	}
-	if len(written) != n {
-		return fmt.Errorf("write audit of %d %s: %d written", n, rs[0].Action, len(written))
-	}
-	slices.Sort(written) // a bigserial hands out ids in insertion order
-	var evs []newEvent
-	for i, r := range rs {
-		if r.Subject != nil {
-			evs = append(evs, eventsOf(r, written[i])...)
-		}
-	}
-	return recordEvents(ctx, tx, evs)
 }
 
 // eventsOf are the events audit entry id of r raises.

@@ -47,9 +47,8 @@ func endPendingJoinRequests(ctx context.Context, tx *sqlx.Tx, actor guildhall.Ac
 		return 0, fmt.Errorf("end pending join requests: %s raises %d events, want one", e.Action, len(types))
 	}
 	var out struct {
-		Ended    int64          `db:"ended"`
-		Events   pq.StringArray `db:"events"`
-		Webhooks pq.StringArray `db:"webhooks"`
+		Ended int64 `db:"ended"`
+		targets
 	}
 	// Each ended request takes its audit id from the audit log's sequence
 	// in "who", so its audit entry and its event are written from the
@@ -62,9 +61,9 @@ func endPendingJoinRequests(ctx context.Context, tx *sqlx.Tx, actor guildhall.Ac
 			WHERE group_id = $1 AND status = 'PENDING'
 			RETURNING id, account_id, status, rejection_reason, answers, created_at, decided_by, escalated_at
 		), who AS (
-			SELECT e.*, a.display_name, nextval('audit_log_id_seq') AS audit_id
-			FROM ended e JOIN accounts a ON a.id = e.account_id
-			ORDER BY e.created_at, e.id
+			SELECT q.*, nextval('audit_log_id_seq') AS audit_id FROM (
+				SELECT e.*, a.display_name FROM ended e JOIN accounts a ON a.id = e.account_id
+				ORDER BY e.created_at, e.id) q
 		), added AS (
 			INSERT INTO group_members (group_id, account_id, role)
 			SELECT $1, account_id, 'MEMBER' FROM ended WHERE $2::text = 'APPROVED'
@@ -78,40 +77,60 @@ func endPendingJoinRequests(ctx context.Context, tx *sqlx.Tx, actor guildhall.Ac
 		), ev AS (
 			INSERT INTO events (type, actor_id, actor_name, audit_id, group_id, subject)
 			SELECT $12::text, NULLIF($3, '')::uuid, $4, w.audit_id, $1::uuid,
-				jsonb_build_object('Group', $11::jsonb, 'JoinRequest', `+joinRequestSubject+`)
+				jsonb_build_object('Group', $11::jsonb, 'JoinRequest', `+joinRequestSubject("$1", "$7", "$13")+`)
 			FROM who w
 			RETURNING id, type
 		)
-		SELECT (SELECT count(*) FROM who) AS ended,
-			COALESCE(array_agg(ev.id ORDER BY ev.id, h.id), '{}') AS events,
-			COALESCE(array_agg(h.id ORDER BY ev.id, h.id), '{}') AS webhooks
-		FROM ev JOIN webhooks h ON h.enabled
-			AND (h.group_id IS NULL OR h.group_id = $1::uuid)
-			AND (ev.type = ANY (h.event_types) OR '*' = ANY (h.event_types))`,
+		SELECT (SELECT count(*) FROM who) AS ended, `+deliveryTargets("$1"),
 		g.ID, e.Status, actor.ID, actorName(actor), e.Action, guildhall.TargetJoinRequest, g.Name, e.Cause, e.Reason,
 		e.Remember, string(group), types[0], g.Slug)
 	if err != nil {
 		return 0, fmt.Errorf("end pending join requests: %w", err)
 	}
-	targets := make([]webhooks.DeliverArgs, len(out.Events))
-	for i := range out.Events {
-		targets[i] = webhooks.DeliverArgs{EventID: out.Events[i], WebhookID: out.Webhooks[i]}
+	return out.Ended, out.enqueue(ctx, tx)
+}
+
+// deliveryTargets selects, from the events just inserted by the CTE "ev"
+// (RETURNING id, type) about group groupID, every delivery to queue: each
+// event to each enabled endpoint that subscribes to it, the site's
+// endpoints and the group's, as recordEvents does. Read into targets.
+func deliveryTargets(groupID string) string {
+	return `COALESCE(array_agg(ev.id ORDER BY ev.id, h.id), '{}') AS events,
+			COALESCE(array_agg(h.id ORDER BY ev.id, h.id), '{}') AS webhooks
+		FROM ev JOIN webhooks h ON h.enabled
+			AND (h.group_id IS NULL OR h.group_id = ` + groupID + `::uuid)
+			AND (ev.type = ANY (h.event_types) OR '*' = ANY (h.event_types))`
+}
+
+// targets are the deliveries deliveryTargets selected.
+type targets struct {
+	Events   pq.StringArray `db:"events"`
+	Webhooks pq.StringArray `db:"webhooks"`
+}
+
+// enqueue queues one delivery job per event and endpoint.
+func (t *targets) enqueue(ctx context.Context, tx *sqlx.Tx) error {
+	args := make([]webhooks.DeliverArgs, len(t.Events))
+	for i := range t.Events {
+		args[i] = webhooks.DeliverArgs{EventID: t.Events[i], WebhookID: t.Webhooks[i]}
 	}
-	return out.Ended, enqueueDeliveries(ctx, tx, targets)
+	return enqueueDeliveries(ctx, tx, args)
 }
 
 // joinRequestSubject is, in SQL, json.Marshal of the guildhall.JoinRequest
-// that joinRequestColumns reads for the ended request w (with its
-// requester's display_name) in group $1 named $7 with slug $13: the same
-// keys, times as Go writes them (goTime), and the answers as stored, which
-// Go wrote from the same type. Every request is decided at the
-// transaction's now(); a decided request has no expiry.
-var joinRequestSubject = `jsonb_build_object(
-	'ID', w.id, 'GroupID', $1::uuid, 'GroupName', $7::text, 'GroupSlug', $13::text,
+// that joinRequestColumns reads for the decided request w (with its
+// requester's display_name) in the group whose id, name and slug are the
+// parameters given: the same keys, times as Go writes them (goTime), and
+// the answers as stored, which Go wrote from the same type. Every request
+// is decided at the transaction's now(); a decided request has no expiry.
+func joinRequestSubject(groupID, name, slug string) string {
+	return `jsonb_build_object(
+	'ID', w.id, 'GroupID', ` + groupID + `::uuid, 'GroupName', ` + name + `::text, 'GroupSlug', ` + slug + `::text,
 	'AccountID', w.account_id, 'DisplayName', w.display_name,
 	'Status', w.status, 'RejectionReason', w.rejection_reason, 'Answers', w.answers,
 	'CreatedAt', ` + goTime("w.created_at") + `, 'DecidedAt', (SELECT ` + goTime("now()") + `),
 	'DecidedBy', w.decided_by, 'EscalatedAt', ` + goTime("w.escalated_at") + `, 'ExpiresAt', NULL)`
+}
 
 // goTime is how encoding/json writes a time.Time that lib/pq read from the
 // timestamptz ts: RFC 3339 with the session's offset, "Z" for UTC, and the

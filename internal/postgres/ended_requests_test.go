@@ -3,6 +3,7 @@ package postgres
 import (
 	"encoding/json"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -32,49 +33,9 @@ func TestEndedRequestEventsAsGoWritesThem(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var evs []struct {
-				ID      string `db:"id"`
-				Subject []byte `db:"subject"`
-				Target  string `db:"target_id"`
-			}
-			err = f.db.SelectContext(f.ctx, &evs, `
-				SELECT e.id, e.subject, a.target_id FROM events e JOIN audit_log a ON a.id = e.audit_id
-				WHERE e.type LIKE 'join_request.%' ORDER BY a.id`)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(evs) != 3 {
-				t.Fatalf("%d join request events, want 3", len(evs))
-			}
-			for _, ev := range evs {
-				var row joinRequestRow
-				err := f.db.GetContext(f.ctx, &row, `SELECT `+joinRequestColumns+` FROM join_requests r`+joinRequestFrom+`
-					WHERE r.id = $1`, ev.Target)
-				if err != nil {
-					t.Fatal(err)
-				}
-				r, err := row.request()
-				if err != nil {
-					t.Fatal(err)
-				}
-				want, err := json.Marshal(r)
-				if err != nil {
-					t.Fatal(err)
-				}
-				var same bool
-				err = f.db.GetContext(f.ctx, &same, `SELECT subject->'JoinRequest' = $2::jsonb FROM events WHERE id = $1`, ev.ID, string(want))
-				if err != nil {
-					t.Fatal(err)
-				}
-				if !same {
-					t.Errorf("event of %s's request:\n got %s\nwant JoinRequest %s", r.DisplayName, ev.Subject, want)
-				}
+			for _, got := range f.requestEventsAsGoWritesThem(3) {
 				// The group as the change left it (its member count as it
 				// was before the approvals, as before).
-				var got guildhall.EventSubject
-				if err := json.Unmarshal(ev.Subject, &got); err != nil {
-					t.Fatal(err)
-				}
 				wantGroup := *out
 				wantGroup.MembersCount = got.Group.MembersCount
 				if got.Group == nil || !got.Group.CreatedAt.Equal(out.CreatedAt) || !got.Group.UpdatedAt.Equal(out.UpdatedAt) {
@@ -168,4 +129,95 @@ func TestPrivacyChangeEndsManyRequestsWhole(t *testing.T) {
 		t.Errorf("the request decided before is known as %q (%v), want Busy Club", known, err)
 	}
 	f.wantCountsRight(g)
+}
+
+// requestEventsAsGoWritesThem checks that each of the n join request
+// events has, as its JoinRequest, json.Marshal of the request as the API
+// reads it now, and returns the subjects.
+func (f *membershipFixture) requestEventsAsGoWritesThem(n int) []guildhall.EventSubject {
+	t := f.t
+	t.Helper()
+	var evs []struct {
+		ID      string `db:"id"`
+		Subject []byte `db:"subject"`
+		Target  string `db:"target_id"`
+	}
+	err := f.db.SelectContext(f.ctx, &evs, `
+		SELECT e.id, e.subject, a.target_id FROM events e JOIN audit_log a ON a.id = e.audit_id
+		WHERE e.type LIKE 'join_request.%' ORDER BY a.id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(evs) != n {
+		t.Fatalf("%d join request events, want %d", len(evs), n)
+	}
+	var out []guildhall.EventSubject
+	for _, ev := range evs {
+		var row joinRequestRow
+		err := f.db.GetContext(f.ctx, &row, `SELECT `+joinRequestColumns+` FROM join_requests r`+joinRequestFrom+`
+			WHERE r.id = $1`, ev.Target)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := row.request()
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := json.Marshal(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var same bool
+		err = f.db.GetContext(f.ctx, &same, `SELECT subject->'JoinRequest' = $2::jsonb FROM events WHERE id = $1`, ev.ID, string(want))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !same {
+			t.Errorf("event of %s's request:\n got %s\nwant JoinRequest %s", r.DisplayName, ev.Subject, want)
+		}
+		var got guildhall.EventSubject
+		if err := json.Unmarshal(ev.Subject, &got); err != nil {
+			t.Fatal(err)
+		}
+		if got.Group == nil {
+			t.Fatalf("event of %s's request has no group: %s", r.DisplayName, ev.Subject)
+		}
+		out = append(out, got)
+	}
+	return out
+}
+
+// Bulk decisions write their audit entries and events in SQL too: each
+// event as Go writes it, the group with the members the approvals added,
+// a rejection's audit entry with its reason.
+func TestBulkDecisionEventsAsGoWritesThem(t *testing.T) {
+	f := newMembershipFixture(t)
+	admin := f.person("Ada Admin")
+	g := f.group("Hiking Club", guildhall.Private, guildhall.DefaultGroupSettings(), admin)
+	ann, bob, cy := f.person("Ann"), f.person("Bob"), f.person("Cy")
+	for i, a := range []guildhall.Actor{ann, bob, cy} {
+		f.pending(g, a, time.Date(2026, 1, 2, 3, 4, 5+i, 120000000, time.UTC))
+	}
+	if res, err := f.ms.ApproveJoinRequests(f.ctx, admin, g.ID, []string{bob.ID, ann.ID}); err != nil || res[0].Err != nil || res[1].Err != nil {
+		t.Fatalf("approve: %v %+v", err, res)
+	}
+	res, err := f.ms.RejectJoinRequests(f.ctx, admin, g.ID, []guildhall.MemberRejection{{AccountID: cy.ID, Reason: "Too <loud> & \"proud\""}})
+	if err != nil || res[0].Err != nil {
+		t.Fatalf("reject: %v %+v", err, res)
+	}
+	subjects := f.requestEventsAsGoWritesThem(3)
+	for i, who := range []string{"Bob", "Ann", "Cy"} {
+		if s := subjects[i]; s.JoinRequest.DisplayName != who || s.Group.MembersCount != 3 || s.Group.ID != g.ID {
+			t.Errorf("event %d: %s's request in a group of %d, want %s's in a group of 3", i, s.JoinRequest.DisplayName, s.Group.MembersCount, who)
+		}
+	}
+	var after []string
+	if err := f.db.SelectContext(f.ctx, &after, `SELECT after::text FROM audit_log WHERE target_type = 'join_request' ORDER BY id`); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{`{"status": "APPROVED", "subject": "Bob"}`, `{"status": "APPROVED", "subject": "Ann"}`,
+		`{"reason": "Too <loud> & \"proud\"", "status": "REJECTED", "subject": "Cy"}`}
+	if !slices.Equal(after, want) {
+		t.Errorf("audit after = %q, want %q", after, want)
+	}
 }

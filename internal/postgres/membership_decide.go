@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -43,9 +44,9 @@ type currentRequest struct {
 // decideSet decides the requests of accountIDs in one transaction, set by
 // set rather than one by one: the group locked and the rule asked on the
 // locked row (the whole call is refused when actor may not decide), every
-// request read in one statement, then decided in one UPDATE, the approved
-// added as members in one INSERT, their requesters notified and the audit
-// written, one statement each. Each item keeps its own outcome, as if
+// request read in one statement, then decided and the approved added as
+// members in one more, their requesters notified, and the audit entries
+// and events written in one (auditDecisions). Each item keeps its own outcome, as if
 // decided alone in the order given: one that cannot be decided says why
 // (not found; already decided, also when the same requester comes twice;
 // already a member) and is left as it was, and the others are decided.
@@ -159,7 +160,8 @@ func currentRequests(ctx context.Context, tx *sqlx.Tx, g *guildhall.Group, accou
 }
 
 // finishJoinRequests moves the pending requests of accountIDs to join g to
-// status in one statement, each with its reason, and returns them by
+// status in one statement, each with its reason, adds the approved
+// requesters as members in the same statement, and returns them by
 // requester (lowercase ids, as accountIDs are). The caller holds the group lock; a request that stopped being
 // pending meanwhile (its requester cancelled) is left out.
 func finishJoinRequests(ctx context.Context, tx *sqlx.Tx, actor guildhall.Actor, g *guildhall.Group, accountIDs, reasons []string, status guildhall.Status) (map[string]*guildhall.JoinRequest, error) {
@@ -177,6 +179,9 @@ func finishJoinRequests(ctx context.Context, tx *sqlx.Tx, actor guildhall.Actor,
 			FROM x
 			WHERE j.group_id = $1 AND j.account_id = x.account_id AND j.status = 'PENDING'
 			RETURNING j.*
+		), added AS (
+			INSERT INTO group_members (group_id, account_id, role)
+			SELECT $1, account_id, 'MEMBER' FROM r WHERE $4 = 'APPROVED'
 		)
 		SELECT `+joinRequestColumns+` FROM r`+joinRequestFrom,
 		g.ID, pq.Array(accountIDs), pq.Array(reasons), status, nullIfEmpty(actor.ID))
@@ -194,8 +199,8 @@ func finishJoinRequests(ctx context.Context, tx *sqlx.Tx, actor guildhall.Actor,
 }
 
 // afterDecisions does what follows the decisions of accountIDs, set-based:
-// approved requesters become members (and the members count follows),
-// each requester is told, and the audit log records every decision.
+// the members count follows the approvals, each requester is told, and the
+// audit log and the events record every decision.
 func (s *MembershipService) afterDecisions(ctx context.Context, tx *sqlx.Tx, actor guildhall.Actor, g *guildhall.Group, accountIDs []string, decided map[string]*guildhall.JoinRequest, status guildhall.Status) error {
 	var done []*guildhall.JoinRequest
 	for _, id := range accountIDs {
@@ -206,17 +211,7 @@ func (s *MembershipService) afterDecisions(ctx context.Context, tx *sqlx.Tx, act
 	if len(done) == 0 {
 		return nil
 	}
-	if status == guildhall.Approved {
-		members := make([]string, len(done))
-		for i, r := range done {
-			members[i] = r.AccountID
-		}
-		_, err := tx.ExecContext(ctx, `
-			INSERT INTO group_members (group_id, account_id, role)
-			SELECT $1, a, 'MEMBER' FROM unnest($2::uuid[]) AS a`, g.ID, pq.Array(members))
-		if err != nil {
-			return fmt.Errorf("add members: %w", err)
-		}
+	if status == guildhall.Approved { // finishJoinRequests added the members
 		if err := syncMembersCount(ctx, tx, g); err != nil {
 			return err
 		}
@@ -237,16 +232,60 @@ func (s *MembershipService) afterDecisions(ctx context.Context, tx *sqlx.Tx, act
 			return err
 		}
 	}
-	action, records := guildhall.ActionJoinRequestApproved, make([]guildhall.AuditRecord, len(done))
+	action := guildhall.ActionJoinRequestApproved
 	if status == guildhall.Rejected {
 		action = guildhall.ActionJoinRequestRejected
 	}
-	for i, r := range done {
-		var extra map[string]any
-		if status == guildhall.Rejected {
-			extra = map[string]any{"reason": r.RejectionReason}
-		}
-		records[i] = requestAudit(actor, action, g, r, guildhall.Pending, extra)
+	return auditDecisions(ctx, tx, actor, g, action, done)
+}
+
+// auditDecisions writes, in one statement, the audit entry of each decided
+// request of done (ids in done's order, as writing them one by one would
+// give) and its event, built in SQL as endPendingJoinRequests builds them
+// (the group as the decisions left it, marshalled once in Go), and queues
+// the event's deliveries: no subject is marshalled per request in Go, and
+// no audit id comes back to Go to be sent again with the events.
+func auditDecisions(ctx context.Context, tx *sqlx.Tx, actor guildhall.Actor, g *guildhall.Group, action string, done []*guildhall.JoinRequest) error {
+	group, err := json.Marshal(g)
+	if err != nil {
+		return fmt.Errorf("event subject: %w", err)
 	}
-	return writeAudits(ctx, tx, records)
+	types := guildhall.EventsOf(action)
+	if len(types) != 1 {
+		return fmt.Errorf("audit decisions: %s raises %d events, want one", action, len(types))
+	}
+	ids := make([]string, len(done))
+	for i, r := range done {
+		ids[i] = r.ID
+	}
+	var out targets
+	err = tx.GetContext(ctx, &out, `
+		WITH w AS (
+			SELECT q.*, nextval('audit_log_id_seq') AS audit_id FROM (
+				SELECT r.id, r.account_id, r.status, r.rejection_reason, r.answers, r.created_at, r.decided_by,
+					r.escalated_at, a.display_name
+				FROM unnest($1::uuid[]) WITH ORDINALITY AS x(id, n)
+				JOIN join_requests r ON r.id = x.id JOIN accounts a ON a.id = r.account_id
+				ORDER BY x.n) q
+		), audit AS (
+			INSERT INTO audit_log (id, actor_id, actor_name, action, target_type, target_id, target_name, before, after)
+			SELECT w.audit_id, NULLIF($2, '')::uuid, $3, $4, $5, w.id::text, $6,
+				jsonb_build_object('status', $11::text),
+				jsonb_build_object('status', w.status, 'subject', w.display_name)
+					|| CASE WHEN w.status = $12::text THEN jsonb_build_object('reason', w.rejection_reason) ELSE '{}' END
+			FROM w
+		), ev AS (
+			INSERT INTO events (type, actor_id, actor_name, audit_id, group_id, subject)
+			SELECT $7::text, NULLIF($2, '')::uuid, $3, w.audit_id, $8::uuid,
+				jsonb_build_object('Group', $9::jsonb, 'JoinRequest', `+joinRequestSubject("$8", "$6", "$10")+`)
+			FROM w
+			RETURNING id, type
+		)
+		SELECT `+deliveryTargets("$8"),
+		pq.Array(ids), actor.ID, actorName(actor), action, guildhall.TargetJoinRequest, g.Name, types[0], g.ID,
+		string(group), g.Slug, guildhall.Pending, guildhall.Rejected)
+	if err != nil {
+		return fmt.Errorf("audit %d decisions: %w", len(done), err)
+	}
+	return out.enqueue(ctx, tx)
 }

@@ -36,8 +36,9 @@ type newNotification struct {
 	Count int
 }
 
-// notified is what notify did for one recipient: Inserted is false when
-// the notification joined an unread batch.
+// notified is a notification notify wrote that its recipient wants by
+// email at once (AtOnce; Inserted, a new row rather than a grown batch,
+// is then always true).
 type notified struct {
 	AccountID string `db:"account_id"`
 	ID        string `db:"id"`
@@ -52,7 +53,9 @@ type notified struct {
 // While email is on it also follows each recipient's choice for the
 // kind's topic: a new notification they want at once is queued as an
 // email job in this transaction; one for the digest (or a batch that grew
-// after its first email) is marked for the next daily digest.
+// after its first email) is marked for the next daily digest. It returns
+// only the notifications emailed at once: a privacy change notifies
+// 10,000 requesters, and nothing else reads the rest.
 func (db *DB) notify(ctx context.Context, tx *sqlx.Tx, n newNotification, recipients []string) ([]notified, error) {
 	if len(recipients) == 0 {
 		return nil, nil
@@ -86,9 +89,9 @@ func (db *DB) notify(ctx context.Context, tx *sqlx.Tx, n newNotification, recipi
 			SELECT account_id, 1 FROM w WHERE inserted
 			ON CONFLICT (account_id) DO UPDATE SET unread = notification_counts.unread + 1
 		)
-		SELECT w.account_id, w.id, w.inserted,
-			$9::boolean AND w.inserted AND NOT w.digest_due AND COALESCE(p.mode, 'AT_ONCE') = 'AT_ONCE' AS at_once
-		FROM w LEFT JOIN email_preferences p ON p.account_id = w.account_id AND p.topic = $10`,
+		SELECT w.account_id, w.id, w.inserted, true AS at_once
+		FROM w LEFT JOIN email_preferences p ON p.account_id = w.account_id AND p.topic = $10
+		WHERE $9::boolean AND w.inserted AND NOT w.digest_due AND COALESCE(p.mode, 'AT_ONCE') = 'AT_ONCE'`,
 		pq.Array(recipients), n.Kind, batchKey, n.GroupID, n.GroupName, n.Status, n.Reason, count, db.Mail, n.Kind.Topic())
 	if err != nil {
 		return nil, fmt.Errorf("notify %s: %w", n.Kind, err)
