@@ -60,6 +60,15 @@ func (db *DB) notify(ctx context.Context, tx *sqlx.Tx, n newNotification, recipi
 	if len(recipients) == 0 {
 		return nil, nil
 	}
+	return db.notifyFrom(ctx, tx, n, `SELECT DISTINCT r FROM unnest($1::uuid[]) AS r`, pq.Array(recipients))
+}
+
+// notifyFrom is notify for the recipients the query from selects (one
+// column, each recipient once) with arg as its $1; it may also read n's
+// fields as $4 (group id, text) and $6 (status). A set-based change names
+// its recipients this way instead of sending thousands of ids back and
+// forth.
+func (db *DB) notifyFrom(ctx context.Context, tx *sqlx.Tx, n newNotification, from string, arg any) ([]notified, error) {
 	var batchKey any
 	if n.Batch {
 		batchKey = string(n.Kind) + ":" + n.GroupID
@@ -79,9 +88,9 @@ func (db *DB) notify(ctx context.Context, tx *sqlx.Tx, n newNotification, recipi
 	err := tx.SelectContext(ctx, &out, `
 		WITH w AS (
 			INSERT INTO notifications AS n (account_id, kind, batch_key, group_id, group_name, status, reason, count, digest_due)
-			SELECT DISTINCT r, $2::text, $3::text, NULLIF($4, '')::uuid, $5::text, $6::text, $7::text, $8::int,
+			SELECT r, $2::text, $3::text, NULLIF($4, '')::uuid, $5::text, $6::text, $7::text, $8::int,
 				$9::boolean AND COALESCE(p.mode, 'AT_ONCE') = 'DIGEST'
-			FROM unnest($1::uuid[]) AS r LEFT JOIN email_preferences p ON p.account_id = r AND p.topic = $10
+			FROM (`+from+`) AS x(r) LEFT JOIN email_preferences p ON p.account_id = r AND p.topic = $10
 			`+merge+`
 			RETURNING n.account_id, n.id, `+inserted+` AS inserted, n.digest_due
 		), c AS (
@@ -92,7 +101,7 @@ func (db *DB) notify(ctx context.Context, tx *sqlx.Tx, n newNotification, recipi
 		SELECT w.account_id, w.id, w.inserted, true AS at_once
 		FROM w LEFT JOIN email_preferences p ON p.account_id = w.account_id AND p.topic = $10
 		WHERE $9::boolean AND w.inserted AND NOT w.digest_due AND COALESCE(p.mode, 'AT_ONCE') = 'AT_ONCE'`,
-		pq.Array(recipients), n.Kind, batchKey, n.GroupID, n.GroupName, n.Status, n.Reason, count, db.Mail, n.Kind.Topic())
+		arg, n.Kind, batchKey, n.GroupID, n.GroupName, n.Status, n.Reason, count, db.Mail, n.Kind.Topic())
 	if err != nil {
 		return nil, fmt.Errorf("notify %s: %w", n.Kind, err)
 	}
@@ -175,17 +184,12 @@ func (db *DB) notifyNewCreateRequest(ctx context.Context, tx *sqlx.Tx) error {
 
 // notifyEndedJoinRequests tells the requesters of g's requests that a
 // set-based change (a privacy change, a deletion) just decided in this
-// transaction: those whose decided_at is this transaction's now().
+// transaction: those whose decided_at is this transaction's now() (one
+// each: a requester has one pending request per group).
 func (db *DB) notifyEndedJoinRequests(ctx context.Context, tx *sqlx.Tx, g *guildhall.Group, status guildhall.Status, reason string) error {
-	var ids []string
-	err := tx.SelectContext(ctx, &ids, `
-		SELECT account_id FROM join_requests
-		WHERE group_id = $1 AND status = $2 AND decided_at = now()`, g.ID, status)
-	if err != nil {
-		return fmt.Errorf("read ended join requests: %w", err)
-	}
-	_, err = db.notify(ctx, tx, newNotification{Kind: guildhall.JoinRequestDecided, GroupID: g.ID, GroupName: g.Name,
-		Status: status, Reason: reason}, ids)
+	_, err := db.notifyFrom(ctx, tx, newNotification{Kind: guildhall.JoinRequestDecided, GroupID: g.ID, GroupName: g.Name,
+		Status: status, Reason: reason}, `
+		SELECT account_id FROM join_requests WHERE group_id = $1::uuid AND status = $6::text AND decided_at = now()`, g.ID)
 	return err
 }
 
