@@ -3,8 +3,8 @@ package web_test
 import (
 	"bytes"
 	"context"
-	"encoding/gob"
 	"crypto/sha256"
+	"encoding/gob"
 	"encoding/hex"
 	"encoding/json"
 	"io"
