@@ -25,36 +25,51 @@ const groupVisibleByID = `g.deleted_at IS NULL AND ($2::boolean OR g.privacy <> 
 // page's rows are then read from the heap with the viewer's role. Walking
 // the index by members count read a heap page for every entry passed
 // (480 for 20 rows of "chess"). where is the filter (placeholders from $3)
-// and keyset; order and paging are the page's ORDER BY and LIMIT/OFFSET.
-func searchRowsSQL(sortExpr, where, order, paging string) string {
-	return `SELECT ` + sortExpr + `::text AS sort_key, ` + groupViewColumns + `
+// and keyset; order and paging are the page's ORDER BY and LIMIT/OFFSET;
+// total is a first column ("" or "(…) AS total, ").
+func searchRowsSQL(total, sortExpr, where, order, paging string) string {
+	return `SELECT ` + total + sortExpr + `::text AS sort_key, ` + groupViewColumns + `
 	FROM (SELECT g.id FROM groups g WHERE ` + groupVisibleByID + ` AND ` + where + order + paging + `) p
 	JOIN groups g ON g.id = p.id
 	LEFT JOIN group_members m ON m.group_id = g.id AND m.account_id = $1::uuid` + order
 }
 
-// countGroups is how many live groups matching conds (SQL over groups g,
-// placeholders from $3; args hold the viewer's $1 and $2 and theirs) the
-// viewer may see: the total of a search's first page and of the API's
-// offset paging. Visibility is groupVisibleByID, so a name prefix
-// ($startsWith) is counted from groups_name_prefix_idx alone (an index-only
-// scan: name, privacy and id are in it); other filters still read their
-// matches. One SQL text for every viewer, planned once per connection.
-//
-// With upTo above zero, matches are counted only until there are more than
-// upTo: over then says the total is above upTo, which is returned. A
-// bounded count reads at most upTo+1 matches however many there are. The
+// countSQL counts the live groups matching conds (SQL over groups g,
+// placeholders from $3) that the viewer $1, a site admin when $2, may see;
+// with upTo above zero only until there are more than upTo (bounded reads
+// the result). Visibility is groupVisibleByID, so a name prefix
+// ($startsWith) is counted from groups_name_prefix_idx alone (an
+// index-only scan: name, privacy and id are in it); other filters still
+// read their matches. One SQL text for every viewer, planned once per
+// connection. QueryGroups puts it in the statement of the rows, so a
+// search's page is one round trip.
+func countSQL(conds []string, upTo int) string {
+	limit := ""
+	if upTo > 0 {
+		limit = " LIMIT " + strconv.Itoa(upTo+1)
+	}
+	return `SELECT count(*) FROM (SELECT 1 FROM groups g WHERE ` +
+		strings.Join(append([]string{groupVisibleByID}, conds...), " AND ") + limit + `) c`
+}
+
+// bounded is what a count to upTo (none when zero) says: n, or, past upTo,
+// upTo and that there are more.
+func bounded(n, upTo int) (total int, over bool) {
+	if upTo > 0 && n > upTo {
+		return upTo, true
+	}
+	return n, false
+}
+
+// countGroups runs countSQL on its own, for a page whose rows did not
+// carry it (past the end, or a deeper page than the first pages' bound).
+// A bounded count reads at most upTo+1 matches however many there are. The
 // dashboard's first pages all count to the same bound
 // (guildhall.SearchCountUpTo) and share one prepared statement; a deeper
 // page counts to its own last row, a limit of its own, and runs unprepared
 // (prepare false) so that page numbers do not fill the statement cache.
 func countGroups(ctx context.Context, db *DB, conds []string, args []any, upTo int, prepare bool) (total int, over bool, err error) {
-	limit := ""
-	if upTo > 0 {
-		limit = " LIMIT " + strconv.Itoa(upTo+1)
-	}
-	query := `SELECT count(*) FROM (SELECT 1 FROM groups g WHERE ` +
-		strings.Join(append([]string{groupVisibleByID}, conds...), " AND ") + limit + `) c`
+	query := countSQL(conds, upTo)
 	if prepare {
 		err = db.getPrepared(ctx, &total, query, args...)
 	} else {
@@ -63,8 +78,6 @@ func countGroups(ctx context.Context, db *DB, conds []string, args []any, upTo i
 	if err != nil {
 		return 0, false, fmt.Errorf("count groups: %w", err)
 	}
-	if upTo > 0 && total > upTo {
-		return upTo, true, nil
-	}
-	return total, false, nil
+	total, over = bounded(total, upTo)
+	return total, over, nil
 }

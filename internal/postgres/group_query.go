@@ -178,15 +178,28 @@ func (s *GroupService) QueryGroups(ctx context.Context, actor guildhall.Actor, q
 	// The directory's total (a filter by privacy alone) comes from the kept
 	// counts in the same statement as the rows: one round trip, not two.
 	privacies, byPrivacy := privacyOnly(q.Conditions)
+	counting := cursor == nil || q.CountTotal
+	// A bounded count reaches at least this page's last row, so that
+	// "more than" stays true and tells whether a next page exists.
+	upTo := q.CountUpTo
+	if upTo > 0 {
+		upTo = max(upTo, q.Offset+q.Limit)
+	}
 	total := ""
-	if byPrivacy && (cursor == nil || q.CountTotal) {
+	switch {
+	case byPrivacy && counting:
 		total = visibleGroupsTotalSQL(privacies) + ` AS total, `
+	case counting && upTo == q.CountUpTo:
+		// Any other count (exact, or to the first pages' bound) rides in
+		// the same statement too; a deeper page's own bound runs apart
+		// (countGroups).
+		total = `(` + countSQL(conds, upTo) + `) AS total, `
 	}
 	order := ` ORDER BY ` + sortExpr + ` ` + dir + `, g.id ` + dir
 	rowsSQL := `SELECT ` + total + sortExpr + `::text AS sort_key, ` + groupViewColumns + groupViewJoins + `
 		WHERE ` + filter + keyset + order + paging
 	if slices.ContainsFunc(q.Conditions, func(c guildhall.Condition) bool { return c.Field == guildhall.FieldName }) {
-		rowsSQL = searchRowsSQL(sortExpr, strings.Join(conds, " AND ")+keyset, order, paging)
+		rowsSQL = searchRowsSQL(total, sortExpr, strings.Join(conds, " AND ")+keyset, order, paging)
 	}
 	var rows []groupRow
 	err = s.db.selectPrepared(ctx, &rows, rowsSQL, rowsArgs...)
@@ -208,18 +221,10 @@ func (s *GroupService) QueryGroups(ctx context.Context, actor guildhall.Actor, q
 			if page.Total, err = visibleGroupsTotal(ctx, s.db, actor, privacies); err != nil {
 				return nil, err
 			}
-		} else {
-			// A bounded count reaches at least this page's last row, so
-			// that "more than" stays true and tells whether a next page
-			// exists.
-			upTo := q.CountUpTo
-			if upTo > 0 {
-				upTo = max(upTo, q.Offset+q.Limit)
-			}
-			page.Total, page.TotalOver, err = countGroups(ctx, s.db, conds, args, upTo, upTo == q.CountUpTo)
-			if err != nil {
-				return nil, err
-			}
+		} else if total != "" && len(rows) > 0 {
+			page.Total, page.TotalOver = bounded(int(rows[0].Total.Int64), upTo)
+		} else if page.Total, page.TotalOver, err = countGroups(ctx, s.db, conds, args, upTo, upTo == q.CountUpTo); err != nil {
+			return nil, err
 		}
 	}
 
