@@ -65,9 +65,13 @@ func endPendingJoinRequests(ctx context.Context, tx *sqlx.Tx, actor guildhall.Ac
 				SELECT e.*, a.display_name FROM ended e JOIN accounts a ON a.id = e.account_id
 				ORDER BY e.created_at, e.id) q
 		), added AS (
+			-- Not ON CONFLICT: its speculative insertion costs every row
+			-- an extra probe and WAL record, and under the group lock no
+			-- one else adds members to g meanwhile.
 			INSERT INTO group_members (group_id, account_id, role)
-			SELECT $1, account_id, 'MEMBER' FROM ended WHERE $2::text = 'APPROVED'
-			ON CONFLICT (group_id, account_id) DO NOTHING
+			SELECT $1, e.account_id, 'MEMBER' FROM ended e
+			WHERE $2::text = 'APPROVED'
+				AND NOT EXISTS (SELECT 1 FROM group_members m WHERE m.group_id = $1 AND m.account_id = e.account_id)
 		), audit AS (
 			INSERT INTO audit_log (id, actor_id, actor_name, action, target_type, target_id, target_name, before, after)
 			SELECT w.audit_id, NULLIF($3, '')::uuid, $4, $5, $6, w.id::text, $7,

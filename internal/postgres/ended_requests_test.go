@@ -221,3 +221,30 @@ func TestBulkDecisionEventsAsGoWritesThem(t *testing.T) {
 		t.Errorf("audit after = %q, want %q", after, want)
 	}
 }
+
+// A requester who became a member while their request waited (added by an
+// admin) stays a member once when the group turns public: the request is
+// approved, no second membership is tried, the count stays exact.
+func TestTurningPublicApprovesARequesterWhoIsAMember(t *testing.T) {
+	f := newMembershipFixture(t)
+	admin := f.person("Ada Admin")
+	g := f.group("Hiking Club", guildhall.Private, guildhall.DefaultGroupSettings(), admin)
+	ann, bob := f.person("Ann"), f.person("Bob")
+	f.pending(g, ann, epoch)
+	f.pending(g, bob, epoch)
+	f.member(g, ann, guildhall.RoleMember)
+	public := guildhall.Public
+	out, err := f.s.Groups.UpdateGroup(f.ctx, admin, g.ID, guildhall.GroupUpdate{Privacy: &public})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range []guildhall.Actor{ann, bob} {
+		if got := f.statuses(g, a); !slices.Equal(got, []guildhall.Status{guildhall.Approved}) || f.role(g, a) != guildhall.RoleMember {
+			t.Errorf("%s: %v, role %s; want approved, a member", a.DisplayName, got, f.role(g, a))
+		}
+	}
+	if out.MembersCount != 3 {
+		t.Errorf("members count %d, want 3", out.MembersCount)
+	}
+	f.wantCountsRight(g)
+}
