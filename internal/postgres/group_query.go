@@ -165,13 +165,10 @@ func (s *GroupService) QueryGroups(ctx context.Context, actor guildhall.Actor, q
 	if cursor != nil {
 		limit++ // one more tells whether there is a further page
 	}
-	// The limit is written into the SQL, not passed: with LIMIT $n
-	// PostgreSQL's generic plan must assume a tenth of the table and loses
-	// to a custom plan, so every call was planned anew (half a millisecond
-	// of a directory page). Limits are few (the directory's page size, the
-	// API's 1–100), so the statement cache holds each once. An offset is
-	// written only when there is one.
-	paging := " LIMIT " + strconv.Itoa(limit)
+	// The limit is written into the SQL for the usual sizes (limitSQL); an
+	// offset is passed only when there is one.
+	var paging string
+	paging, rowsArgs = limitSQL(limit, rowsArgs)
 	if cursor == nil && q.Offset > 0 {
 		paging += " OFFSET " + rowsArgs.add(q.Offset)
 	}

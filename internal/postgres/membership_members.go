@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strconv"
 
 	"github.com/jmoiron/sqlx"
 
@@ -44,12 +43,9 @@ func (s *MembershipService) ListMembersOf(ctx context.Context, actor guildhall.A
 	// members_count is kept with every change of the members, under the
 	// group lock: the total without counting.
 	page.Total = g.MembersCount
-	// The limit is written into the SQL so that PostgreSQL keeps one
-	// generic plan (see QueryGroups); an offset is passed only when there is one.
-	args, paging := []any{g.ID}, ` LIMIT `+strconv.Itoa(limit)
-	if offset > 0 {
-		args, paging = append(args, offset), paging+` OFFSET $2`
-	}
+	// The usual limits are written into the SQL so that PostgreSQL keeps
+	// one generic plan (limitSQL); an offset is passed only when there is one.
+	paging, args := pageSQL(limit, offset, []any{g.ID})
 	err = s.db.selectPrepared(ctx, &page.Items, `
 		SELECT `+memberColumns+`
 		FROM group_members m JOIN accounts a ON a.id = m.account_id

@@ -18,11 +18,10 @@ import (
 // requests), an offset is passed only when there is one, and the total
 // is read in the same statement as the rows.
 
-// pageSQL is the LIMIT of a page, written into the SQL, and its OFFSET,
-// when there is one, as the next of args. Limits are few (the pages' size,
-// the API's 1–100), so the statement cache holds each form once.
+// pageSQL is the LIMIT of a page (limitSQL) and its OFFSET, when there is
+// one, as the next of args.
 func pageSQL(limit, offset int, args []any) (string, []any) {
-	s := " LIMIT " + strconv.Itoa(limit)
+	s, args := limitSQL(limit, args)
 	if offset > 0 {
 		args = append(args, offset)
 		s += " OFFSET $" + strconv.Itoa(len(args))
@@ -238,11 +237,7 @@ func (s *MembershipService) Inbox(ctx context.Context, actor guildhall.Actor, li
 		// the page is taken from their merge: it costs what it shows,
 		// however long the queues behind it.
 		paging, args := pageSQL(limit, offset, []any{actor.ID})
-		perGroup := strconv.Itoa(offset + limit)
-		if offset > 0 {
-			args = append(args, offset+limit)
-			perGroup = `$` + strconv.Itoa(len(args))
-		}
+		perGroup, args := limitSQL(offset+limit, args)
 		err = s.db.selectPrepared(ctx, &rows, `
 			WITH `+decidedGroupsSQL+`, k AS (
 				SELECT p.id FROM d CROSS JOIN LATERAL (`+fmt.Sprintf(oldestPendingSQL, perGroup)+`) p
@@ -276,7 +271,7 @@ const decidedGroupsSQL = `
 		WHERE dg.deleted_at IS NULL AND (m.role = 'ADMIN' OR dg.members_can_approve)
 	)`
 
-// oldestPendingSQL is the id and time of the oldest %s pending requests of
+// oldestPendingSQL is the id and time of the oldest pending requests (%s: their LIMIT) of
 // group d.group_id, from join_requests_group_pending_idx alone: only the
 // page's requests are then read whole.
 //
@@ -292,7 +287,7 @@ const oldestPendingSQL = `
 	SELECT q.id, q.created_at FROM join_requests q
 	WHERE q.group_id = ANY(ARRAY[d.group_id]) AND q.status = 'PENDING'
 	ORDER BY q.group_id, q.created_at, q.id
-	LIMIT %s`
+	%s`
 
 // inboxRows ends either inbox: the requests of k, whole, in order.
 const inboxRows = joinRequestColumns + `

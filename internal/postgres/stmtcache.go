@@ -2,9 +2,12 @@ package postgres
 
 import (
 	"context"
+	"strconv"
 	"sync"
 
 	"github.com/jmoiron/sqlx"
+
+	"guildhall/internal/guildhall"
 )
 
 // stmtCache holds the prepared statements of the hot reads (the session
@@ -69,4 +72,30 @@ func (db *DB) selectPrepared(ctx context.Context, dest any, query string, args .
 		return db.SelectContext(ctx, dest, query, args...)
 	}
 	return st.SelectContext(ctx, dest, args...)
+}
+
+// A page's LIMIT is written into the SQL when it is one of the sizes the
+// pages and the API's default use: with LIMIT $n PostgreSQL's generic plan
+// must assume a tenth of the table and loses to a plan made anew on every
+// call (half a millisecond of a directory page). Any other size is passed
+// as a parameter, so that a client paging with every limit from 1 to 100
+// cannot fill the statement cache (maxCachedStmts) with one text per limit
+// and push the hot pages' statements out of it; such a call is planned
+// each time, as every call was before.
+var keptLimits = map[int]bool{}
+
+func init() {
+	for _, n := range []int{10, guildhall.DefaultPageSize, 25, 50, guildhall.MaxPageSize} {
+		keptLimits[n], keptLimits[n+1] = true, true // and one more, which tells whether a next page exists
+	}
+}
+
+// limitSQL is " LIMIT n" for a kept size, else " LIMIT $k" with n appended
+// to args.
+func limitSQL(n int, args []any) (string, []any) {
+	if keptLimits[n] {
+		return " LIMIT " + strconv.Itoa(n), args
+	}
+	args = append(args, n)
+	return " LIMIT $" + strconv.Itoa(len(args)), args
 }
