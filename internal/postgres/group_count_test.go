@@ -92,3 +92,58 @@ func TestSearchTotalsAreTheVisibleMatches(t *testing.T) {
 		}
 	}
 }
+
+// TestSearchPagesWhicheverWayTheyAreRead: a search with few matches is read
+// through its matches (fewRowsSQL) and one with many by walking the sort's
+// index (searchRowsSQL); either way, paging by Next lists exactly the
+// visible matches in order, and the first page's total is right.
+func TestSearchPagesWhicheverWayTheyAreRead(t *testing.T) {
+	t.Parallel()
+	f := newMembershipFixture(t)
+	owner := f.person("Owner")
+	insider := f.person("Insider")
+	outsider := f.person("Outsider")
+	f.exec(`INSERT INTO groups (name, slug, privacy, owner_id)
+		SELECT 'Chess ' || i, 'chess-' || i, CASE WHEN i % 10 = 0 THEN 'SECRET' ELSE 'PUBLIC' END, $1
+		FROM generate_series(1, 150) AS i`, owner.ID)
+	f.exec(`INSERT INTO group_members (group_id, account_id, role)
+		SELECT id, $1, 'MEMBER' FROM groups WHERE name IN ('Chess 70', 'Chess 140')`, insider.ID)
+	f.group("Go Club", guildhall.Public, guildhall.GroupSettings{}, owner)
+
+	for _, term := range []string{"chess", "chess 7", "chess 14", "zzqx"} {
+		for _, a := range []guildhall.Actor{insider, outsider} {
+			var want []string
+			if err := f.db.SelectContext(f.ctx, &want, `SELECT g.id FROM groups g
+				LEFT JOIN group_members m ON m.group_id = g.id AND m.account_id = $1::uuid
+				WHERE `+groupVisible+` AND strpos(lower(g.name), $3) > 0
+				ORDER BY lower(g.name), g.id`, append(viewerArgs(a), term)...); err != nil {
+				t.Fatal(err)
+			}
+			q := guildhall.GroupQuery{Conditions: []guildhall.Condition{guildhall.NameContains(term)}, Limit: 20,
+				Sort: guildhall.Sort{Field: guildhall.FieldName}, CountUpTo: guildhall.SearchCountUpTo}
+			var got []string
+			for page := 0; ; page++ {
+				res, err := f.s.Groups.QueryGroups(f.ctx, a, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if page == 0 {
+					wantTotal, wantOver := bounded(len(want), guildhall.SearchCountUpTo)
+					if res.Total != wantTotal || res.TotalOver != wantOver {
+						t.Errorf("%s, %q: total %d over %v, want %d over %v", a.DisplayName, term, res.Total, res.TotalOver, wantTotal, wantOver)
+					}
+				}
+				for _, g := range res.Items {
+					got = append(got, g.ID)
+				}
+				if res.Next == "" || page > 20 {
+					break
+				}
+				q.Cursor = res.Next
+			}
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("%s, %q: paging by Next listed %d groups, want the %d visible matches in name order", a.DisplayName, term, len(got), len(want))
+			}
+		}
+	}
+}

@@ -182,8 +182,27 @@ func (s *GroupService) QueryGroups(ctx context.Context, actor guildhall.Actor, q
 	if upTo > 0 {
 		upTo = max(upTo, q.Offset+q.Limit)
 	}
+	// A search counts its matches up to fewMatches first: few of them are
+	// read through the filter's index and sorted (fewRowsSQL), and their
+	// number is the total; more are read by walking the sort's index.
+	byName := slices.ContainsFunc(q.Conditions, func(c guildhall.Condition) bool { return c.Field == guildhall.FieldName })
+	few, many := -1, false // many: more than fewMatches match
+	if byName {
+		var n int
+		if err := s.db.getPrepared(ctx, &n, countSQL(conds, fewMatches), args...); err != nil {
+			return nil, fmt.Errorf("count groups: %w", err)
+		}
+		few, many = n, n > fewMatches
+		if many {
+			few = -1
+		}
+	}
+	// A count bounded below fewMatches is known to be over its bound.
+	overBound := many && upTo > 0 && upTo <= fewMatches
 	total := ""
 	switch {
+	case few >= 0 || overBound:
+		// The total is known.
 	case byPrivacy && counting:
 		total = visibleGroupsTotalSQL(privacies) + ` AS total, `
 	case counting && upTo == q.CountUpTo:
@@ -195,7 +214,10 @@ func (s *GroupService) QueryGroups(ctx context.Context, actor guildhall.Actor, q
 	order := ` ORDER BY ` + sortExpr + ` ` + dir + `, g.id ` + dir
 	rowsSQL := `SELECT ` + total + sortExpr + `::text AS sort_key, ` + groupViewColumns + groupViewJoins + `
 		WHERE ` + filter + keyset + order + paging
-	if slices.ContainsFunc(q.Conditions, func(c guildhall.Condition) bool { return c.Field == guildhall.FieldName }) {
+	switch {
+	case few >= 0:
+		rowsSQL = fewRowsSQL(sortExpr, strings.Join(conds, " AND "), keyset, order, paging)
+	case byName:
 		rowsSQL = searchRowsSQL(total, sortExpr, strings.Join(conds, " AND ")+keyset, order, paging)
 	}
 	var rows []groupRow
@@ -208,7 +230,11 @@ func (s *GroupService) QueryGroups(ctx context.Context, actor guildhall.Actor, q
 	// page that is not full, and not past the end, is the last one: the
 	// total is known without counting.
 	if cursor == nil || q.CountTotal {
-		if cursor == nil && len(rows) < q.Limit && (len(rows) > 0 || q.Offset == 0) {
+		if few >= 0 {
+			page.Total, page.TotalOver = bounded(few, upTo)
+		} else if overBound {
+			page.Total, page.TotalOver = upTo, true
+		} else if cursor == nil && len(rows) < q.Limit && (len(rows) > 0 || q.Offset == 0) {
 			page.Total = q.Offset + len(rows)
 		} else if byPrivacy && len(rows) > 0 {
 			page.Total = int(rows[0].Total.Int64)
