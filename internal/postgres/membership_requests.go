@@ -29,14 +29,22 @@ func pageSQL(limit, offset int, args []any) (string, []any) {
 	return s, args
 }
 
-// statusSQL is " AND alias.status = 'STATUS'" for a request status, the
-// status written into the SQL (only the four constants of
-// guildhall.Status.Valid get there), or "" for any status.
+// statusSQL is " AND alias.status = 'STATUS'" for a request status, or ""
+// for any status. Like a sort column, the status's SQL comes from a fixed
+// map, never from formatting the value: a status passed as $n could not
+// use the indexes kept for pending requests.
 func statusSQL(alias string, s guildhall.Status) string {
-	if !s.Valid() {
+	lit, ok := statusLiterals[s]
+	if !ok {
 		return ""
 	}
-	return ` AND ` + alias + `.status = '` + string(s) + `'`
+	return ` AND ` + alias + `.status = ` + lit
+}
+
+// statusLiterals are the request statuses as SQL literals.
+var statusLiterals = map[guildhall.Status]string{
+	guildhall.Pending: `'PENDING'`, guildhall.Approved: `'APPROVED'`,
+	guildhall.Rejected: `'REJECTED'`, guildhall.Canceled: `'CANCELED'`,
 }
 
 // requestPageRow is a join request of a page with the page's total, which

@@ -6,8 +6,6 @@ import (
 	"sync"
 
 	"github.com/jmoiron/sqlx"
-
-	"guildhall/internal/guildhall"
 )
 
 // stmtCache holds the prepared statements of the hot reads (the session
@@ -74,27 +72,29 @@ func (db *DB) selectPrepared(ctx context.Context, dest any, query string, args .
 	return st.SelectContext(ctx, dest, args...)
 }
 
-// A page's LIMIT is written into the SQL when it is one of the sizes the
+// A page's LIMIT is part of the SQL text when it is one of the sizes the
 // pages and the API's default use: with LIMIT $n PostgreSQL's generic plan
 // must assume a tenth of the table and loses to a plan made anew on every
-// call (half a millisecond of a directory page). Any other size is passed
-// as a parameter, so that a client paging with every limit from 1 to 100
-// cannot fill the statement cache (maxCachedStmts) with one text per limit
-// and push the hot pages' statements out of it; such a call is planned
-// each time, as every call was before.
-var keptLimits = map[int]bool{}
-
-func init() {
-	for _, n := range []int{10, guildhall.DefaultPageSize, 25, 50, guildhall.MaxPageSize} {
-		keptLimits[n], keptLimits[n+1] = true, true // and one more, which tells whether a next page exists
-	}
+// call (half a millisecond of a directory page). Like a sort column, the
+// text comes from a fixed map, never from formatting the value. Any other
+// size is passed as a parameter, so that a client paging with every limit
+// from 1 to 100 cannot fill the statement cache (maxCachedStmts) with one
+// text per limit and push the hot pages' statements out of it; such a call
+// is planned each time, as every call was before. Each size comes with one
+// more, which tells whether a next page exists.
+var keptLimits = map[int]string{
+	10: " LIMIT 10", 11: " LIMIT 11",
+	20: " LIMIT 20", 21: " LIMIT 21", // guildhall.DefaultPageSize, the directory's page
+	25: " LIMIT 25", 26: " LIMIT 26",
+	50: " LIMIT 50", 51: " LIMIT 51", // the queues' and the members page's size
+	100: " LIMIT 100", 101: " LIMIT 101", // guildhall.MaxPageSize
 }
 
-// limitSQL is " LIMIT n" for a kept size, else " LIMIT $k" with n appended
-// to args.
+// limitSQL is the kept " LIMIT n" for a kept size, else " LIMIT $k" with
+// n appended to args.
 func limitSQL(n int, args []any) (string, []any) {
-	if keptLimits[n] {
-		return " LIMIT " + strconv.Itoa(n), args
+	if sql, ok := keptLimits[n]; ok {
+		return sql, args
 	}
 	args = append(args, n)
 	return " LIMIT $" + strconv.Itoa(len(args)), args

@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strconv"
 	"testing"
+
+	"guildhall/internal/guildhall"
 )
 
 // The usual page sizes are written into the SQL (one generic plan each);
@@ -14,7 +16,7 @@ func TestLimitSQLKeepsFewTexts(t *testing.T) {
 	for n := 1; n <= 101; n++ {
 		sql, args := limitSQL(n, []any{"x"})
 		texts[sql] = true
-		if keptLimits[n] {
+		if _, kept := keptLimits[n]; kept {
 			if len(args) != 1 {
 				t.Errorf("limit %d is kept but was passed as a parameter", n)
 			}
@@ -27,7 +29,7 @@ func TestLimitSQLKeepsFewTexts(t *testing.T) {
 	if len(texts) > 12 {
 		t.Errorf("limits 1–101 make %d SQL texts, want at most 12", len(texts))
 	}
-	for _, n := range []int{20, 21, 50, 51, 100, 101} {
+	for _, n := range []int{guildhall.DefaultPageSize, guildhall.DefaultPageSize + 1, 50, 51, guildhall.MaxPageSize, guildhall.MaxPageSize + 1} {
 		if sql, _ := limitSQL(n, nil); sql != " LIMIT "+strconv.Itoa(n) {
 			t.Errorf("limit %d: %q, want it written into the SQL", n, sql)
 		}
