@@ -30,13 +30,8 @@ type cpuMeter struct {
 	postmaster string // the cluster's postmaster.pid file; empty: the database is not watched
 }
 
-// read returns the CPU time of the watched processes, or 0 when /proc
+// server is the CPU time of the server process alone, or 0 when /proc
 // cannot tell (not Linux).
-func (m cpuMeter) read() time.Duration {
-	return m.server() + m.database()
-}
-
-// server is the CPU time of the server process alone.
 func (m cpuMeter) server() time.Duration {
 	return time.Duration(procTicks(m.pid, true)) * time.Second / clockTicks
 }

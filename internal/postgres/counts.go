@@ -54,17 +54,6 @@ func (s *MembershipService) InboxCount(ctx context.Context, actor guildhall.Acto
 	return n, nil
 }
 
-// pendingCount is the number of pending join requests of group id.
-func pendingCount(ctx context.Context, db *DB, groupID string) (int, error) {
-	var n int
-	err := db.getPrepared(ctx, &n, `
-		SELECT COALESCE((SELECT pending FROM group_pending_counts WHERE group_id = $1), 0)`, groupID)
-	if err != nil {
-		return 0, fmt.Errorf("count pending join requests: %w", err)
-	}
-	return n, nil
-}
-
 // visibleGroupsTotal is how many live groups actor may see, of the given
 // privacies (all when empty), from the kept counts: public and private
 // groups by their counts; secret ones by the count for a site admin, and

@@ -165,13 +165,13 @@ func (s *GroupService) QueryGroups(ctx context.Context, actor guildhall.Actor, q
 	if cursor != nil {
 		limit++ // one more tells whether there is a further page
 	}
-	// The limit is written into the SQL for the usual sizes (limitSQL); an
-	// offset is passed only when there is one.
-	var paging string
-	paging, rowsArgs = limitSQL(limit, rowsArgs)
-	if cursor == nil && q.Offset > 0 {
-		paging += " OFFSET " + rowsArgs.add(q.Offset)
+	// A cursor says where the page starts; otherwise the offset does.
+	offset := q.Offset
+	if cursor != nil {
+		offset = 0
 	}
+	paging, pageArgs := pageSQL(limit, offset, rowsArgs)
+	rowsArgs = pageArgs
 	// The directory's total (a filter by privacy alone) comes from the kept
 	// counts in the same statement as the rows: one round trip, not two.
 	privacies, byPrivacy := privacyOnly(q.Conditions)
@@ -186,15 +186,16 @@ func (s *GroupService) QueryGroups(ctx context.Context, actor guildhall.Actor, q
 	// read through the filter's index and sorted (fewRowsSQL), and their
 	// number is the total; more are read by walking the sort's index.
 	byName := slices.ContainsFunc(q.Conditions, func(c guildhall.Condition) bool { return c.Field == guildhall.FieldName })
-	few, many := -1, false // many: more than fewMatches match
+	few, many := -1, false // few: how many match, when at most fewMatches
 	if byName {
 		var n int
 		if err := s.db.getPrepared(ctx, &n, countSQL(conds, fewMatches), args...); err != nil {
 			return nil, fmt.Errorf("count groups: %w", err)
 		}
-		few, many = n, n > fewMatches
-		if many {
-			few = -1
+		if n > fewMatches {
+			many = true
+		} else {
+			few = n
 		}
 	}
 	// A count bounded below fewMatches is known to be over its bound.

@@ -63,19 +63,6 @@ func (r *joinRequestRow) request() (*guildhall.JoinRequest, error) {
 	return &out, nil
 }
 
-// joinRequests decodes scanned rows.
-func joinRequests(rows []joinRequestRow) ([]guildhall.JoinRequest, error) {
-	out := make([]guildhall.JoinRequest, 0, len(rows))
-	for i := range rows {
-		r, err := rows[i].request()
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, *r)
-	}
-	return out, nil
-}
-
 // memberOf reads one member of group g, locking the member row when lock is
 // set; someone who is not a member is not found.
 func memberOf(ctx context.Context, q sqlx.QueryerContext, g *guildhall.Group, accountID string, lock bool) (*guildhall.Member, error) {

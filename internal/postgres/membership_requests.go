@@ -18,17 +18,6 @@ import (
 // requests), an offset is passed only when there is one, and the total
 // is read in the same statement as the rows.
 
-// pageSQL is the LIMIT of a page (limitSQL) and its OFFSET, when there is
-// one, as the next of args.
-func pageSQL(limit, offset int, args []any) (string, []any) {
-	s, args := limitSQL(limit, args)
-	if offset > 0 {
-		args = append(args, offset)
-		s += " OFFSET $" + strconv.Itoa(len(args))
-	}
-	return s, args
-}
-
 // statusSQL is " AND alias.status = 'STATUS'" for a request status, or ""
 // for any status. Like a sort column, the status's SQL comes from a fixed
 // map, never from formatting the value: a status passed as $n could not

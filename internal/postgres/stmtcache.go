@@ -99,3 +99,14 @@ func limitSQL(n int, args []any) (string, []any) {
 	args = append(args, n)
 	return " LIMIT $" + strconv.Itoa(len(args)), args
 }
+
+// pageSQL is the LIMIT of a page (limitSQL) and its OFFSET, when there is
+// one, as the next of args.
+func pageSQL(limit, offset int, args []any) (string, []any) {
+	s, args := limitSQL(limit, args)
+	if offset > 0 {
+		args = append(args, offset)
+		s += " OFFSET $" + strconv.Itoa(len(args))
+	}
+	return s, args
+}
