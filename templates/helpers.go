@@ -31,8 +31,11 @@ func When(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.UTC().Format("2 Jan 2006 15:04 UTC")
+	return t.UTC().Format(whenLayout)
 }
+
+// whenLayout is When's layout.
+const whenLayout = "2 Jan 2006 15:04 UTC"
 
 func ariaInvalid(msg string) string {
 	if msg != "" {

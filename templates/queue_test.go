@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"flag"
+	"html"
 	"os"
 	"strconv"
 	"testing"
@@ -73,6 +74,38 @@ func TestQueueTableRendering(t *testing.T) {
 	}
 	if !bytes.Equal(got.Bytes(), want) {
 		t.Errorf("QueueTable renders differently from %s:\n got: %s\nwant: %s", golden, got.Bytes(), want)
+	}
+}
+
+// The rows' times are written by hand; they must read as isoTime and When.
+func TestRowTimes(t *testing.T) {
+	times := []time.Time{{}, time.Unix(0, 0), time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(999, 12, 31, 23, 59, 59, 0, time.UTC), time.Date(1000, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC), time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(-5, 3, 4, 5, 6, 7, 0, time.UTC), time.Date(2026, 3, 29, 1, 30, 0, 0, time.FixedZone("X", -9*3600-1800))}
+	start := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := range 1000 {
+		times = append(times, start.Add(time.Duration(i)*(37*time.Hour+13*time.Minute+7*time.Second+123456789)))
+	}
+	for _, tm := range times {
+		if got, want := string(appendISOTime(nil, tm)), isoTime(tm); got != want {
+			t.Errorf("appendISOTime(%v) = %q, want %q", tm, got, want)
+		}
+		if got, want := string(appendWhen(nil, tm)), When(tm); got != want {
+			t.Errorf("appendWhen(%v) = %q, want %q", tm, got, want)
+		}
+	}
+}
+
+// Escaping is html.EscapeString's, byte for byte, whatever the bytes.
+func TestAppendEscaped(t *testing.T) {
+	for _, s := range []string{"", "plain", `<>&'"`, "a<b", "é\xff<\x00>z", "&amp;", "Zoë's \"club\""} {
+		if got, want := string(appendEscaped(nil, s)), html.EscapeString(s); got != want {
+			t.Errorf("appendEscaped(%q) = %q, want %q", s, got, want)
+		}
+		if got, want := string(appendLowerEscaped(nil, s)), html.EscapeString(lower(s)); got != want {
+			t.Errorf("appendLowerEscaped(%q) = %q, want %q", s, got, want)
+		}
 	}
 }
 
