@@ -36,7 +36,7 @@ func (s *Server) renderJoinRequests(w http.ResponseWriter, r *http.Request, g *g
 	filter, shown := requestStatus(r)
 	page := pageNumber(r)
 	q := guildhall.RequestQuery{Status: filter, Limit: queuePageSize, Offset: (page - 1) * queuePageSize}
-	res, err := s.Membership.ListJoinRequests(r.Context(), viewer(r), g.ID, q)
+	res, err := s.Membership.ListJoinRequestsOf(r.Context(), viewer(r), g, q)
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -67,6 +67,9 @@ type MembershipService interface {
 	// CancelJoinRequest cancels the actor's own pending request.
 	CancelJoinRequest(ctx context.Context, actor Actor, groupID string) (*JoinRequest, error)
 	ListJoinRequests(ctx context.Context, actor Actor, groupID string, q RequestQuery) (*Page[JoinRequest], error)
+	// ListJoinRequestsOf is ListJoinRequests for a group just read for
+	// actor, with actor's role: the queue page does not read it twice.
+	ListJoinRequestsOf(ctx context.Context, actor Actor, g *GroupView, q RequestQuery) (*Page[JoinRequest], error)
 	// MyJoinRequests lists the actor's own requests across groups.
 	MyJoinRequests(ctx context.Context, actor Actor, q RequestQuery) (*Page[JoinRequest], error)
 	// Inbox lists pending requests of every group the actor may decide, oldest first.
