@@ -59,7 +59,15 @@ func (db *DB) selectRequestPage(ctx context.Context, limit int, query string, ar
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
+	out, err := scanRequestPage(rows, limit)
+	if cerr := rows.Close(); err == nil {
+		err = cerr
+	}
+	return out, err
+}
+
+// scanRequestPage scans the rows of selectRequestPage.
+func scanRequestPage(rows *sql.Rows, limit int) ([]requestPageRow, error) {
 	out := make([]requestPageRow, 0, limit)
 	for rows.Next() {
 		out = append(out, requestPageRow{})
