@@ -42,6 +42,8 @@ func TestQueuePagesDoNotScanRequests(t *testing.T) {
 	}{
 		{"inbox of the queue's admin", func() error { _, err := f.ms.Inbox(f.ctx, admin, 50, 0); return err },
 			"FROM k ", []any{admin.ID}},
+		{"inbox of the queue's admin, page 2", func() error { _, err := f.ms.Inbox(f.ctx, admin, 50, 50); return err },
+			"FROM k ", []any{admin.ID, 50}},
 		{"inbox of a site admin", func() error { _, err := f.ms.Inbox(f.ctx, site, 50, 0); return err },
 			"FROM k ", nil},
 		{"the group's queue", func() error {
