@@ -35,11 +35,25 @@ func registerJobs(db *postgres.DB, s *postgres.Services, guard *webhooks.Guard, 
 		reg.At("notification_digest", dailyAt{hour: digestHour}, func() river.JobArgs { return digestRun{} })
 	}
 	jobs.Register(reg, &webhooks.Worker{Store: s.Webhooks, Render: api.EventBody, Client: guard.Client()})
+	jobs.Register(reg, &fanOutWorker{membership: s.Membership})
 	jobs.Register(reg, &sessionSweeper{sessions: postgres.NewSessionRows(db), logger: logger})
 	reg.Every("delete_expired_sessions", 10*time.Minute, func() river.JobArgs { return sessionSweep{} })
 	jobs.Register(reg, &limitSweeper{limits: s.Limits, logger: logger})
 	reg.Every("sweep_rate_limits", 10*time.Minute, func() river.JobArgs { return limitSweep{} })
 	return reg
+}
+
+// fanOutWorker writes the audit entries, events and notifications of the
+// join requests a privacy change ended, a moment after the change
+// (postgres.EndedRequestsFanOut). A retried job writes nothing twice.
+type fanOutWorker struct {
+	river.WorkerDefaults[postgres.EndedRequestsFanOut]
+	membership *postgres.MembershipService
+}
+
+func (w *fanOutWorker) Work(ctx context.Context, job *river.Job[postgres.EndedRequestsFanOut]) error {
+	_, err := w.membership.FanOutEndedRequests(ctx, job.Args)
+	return err
 }
 
 // limitSweep deletes the rate-limit buckets that have refilled (a missing

@@ -4,11 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
 	"guildhall/internal/guildhall"
+	"guildhall/internal/jobs"
 	"guildhall/internal/webhooks"
 )
 
@@ -23,47 +25,55 @@ type endRequests struct {
 	// Remember, when not empty, is the group name the requests keep
 	// (known_group_name) because the group leaves their sight.
 	Remember string
+	// KnownAs is the group's name in the requesters' notifications.
+	KnownAs string
+	// Later leaves the fan-out (each request's audit entry, event and
+	// notification) to an EndedRequestsFanOut job queued in the change's
+	// transaction, instead of writing it in that transaction.
+	Later bool
 }
 
 // endPendingJoinRequests moves every pending join request of g to e.Status
-// in one statement: the requests, the members an approval adds, one audit
-// row per request, and one event per request with the delivery of each to
-// the endpoints that subscribe to it. The events are built in SQL from what
-// the update returns rather than read back and marshalled in Go: a change
-// that ends 10,000 requests spent most of its time shipping them to Go and
-// back (docs/perf.md, "Privacy change with 10,000 pending"). The subject is
-// the document json.Marshal gives for guildhall.EventSubject{Group: g,
-// JoinRequest: r} (TestEndedRequestEventsAsGoWritesThem holds the two
-// together): g marshalled once in Go, the request built by
-// joinRequestSubject. It returns how many requests it ended. The caller
-// holds the group lock and brings members_count up to date.
-func endPendingJoinRequests(ctx context.Context, tx *sqlx.Tx, actor guildhall.Actor, g *guildhall.Group, e endRequests) (int64, error) {
+// in one statement, with the members an approval adds, and numbers each
+// request's audit entry from audit_log_id_seq in the order the requests
+// came (decision_audit_id). Then the fan-out, one audit entry, one event
+// (queued for each endpoint that subscribes) and one notification per
+// request, is written by fanOutEndedRequests: in this transaction, or,
+// with e.Later, by a job queued in it, which the worker runs a moment
+// after the change commits (a privacy change ending 10,000 requests spent
+// two thirds of its time on that fan-out: docs/perf.md, "Privacy change
+// with 10,000 pending"). The event's group is g as the caller passes it.
+// It returns how many requests it ended. The caller holds the group lock
+// and brings members_count up to date.
+func endPendingJoinRequests(ctx context.Context, db *DB, tx *sqlx.Tx, actor guildhall.Actor, g *guildhall.Group, e endRequests) (int64, error) {
 	group, err := json.Marshal(g)
 	if err != nil {
 		return 0, fmt.Errorf("event subject: %w", err)
 	}
-	types := guildhall.EventsOf(e.Action)
-	if len(types) != 1 {
-		return 0, fmt.Errorf("end pending join requests: %s raises %d events, want one", e.Action, len(types))
-	}
 	var out struct {
-		Ended int64 `db:"ended"`
-		targets
+		Ended     int64     `db:"ended"`
+		DecidedAt time.Time `db:"decided_at"`
 	}
-	// Each ended request takes its audit id from the audit log's sequence
-	// in "who", so its audit entry and its event are written from the
-	// same row, without joining the inserted entries back to the requests.
+	// The audit ids are drawn in the requests' order (created_at, id), as
+	// the entries were always written; the rows are then ended in the
+	// order of their requesters, so that the new index entries of
+	// join_requests_account_idx and group_members (both led by the
+	// account) go into each index in its order rather than at random.
 	err = tx.GetContext(ctx, &out, `
-		WITH ended AS (
-			UPDATE join_requests
-			SET status = $2::text, decided_at = now(), decided_by = NULLIF($3, '')::uuid, rejection_reason = $9,
-				known_group_name = COALESCE(NULLIF($10, ''), known_group_name)
-			WHERE group_id = $1 AND status = 'PENDING'
-			RETURNING id, account_id, status, rejection_reason, answers, created_at, decided_by, escalated_at
-		), who AS (
-			SELECT q.*, nextval('audit_log_id_seq') AS audit_id FROM (
-				SELECT e.*, a.display_name FROM ended e JOIN accounts a ON a.id = e.account_id
-				ORDER BY e.created_at, e.id) q
+		WITH q AS (
+			SELECT * FROM (
+				SELECT p.id, p.account_id, nextval('audit_log_id_seq') AS audit_id FROM (
+					SELECT id, account_id FROM join_requests
+					WHERE group_id = $1 AND status = 'PENDING'
+					ORDER BY created_at, id) p) n
+			ORDER BY account_id
+		), ended AS (
+			UPDATE join_requests j
+			SET status = $2::text, decided_at = now(), decided_by = NULLIF($3, '')::uuid, rejection_reason = $4,
+				known_group_name = COALESCE(NULLIF($5, ''), j.known_group_name), decision_audit_id = q.audit_id
+			FROM q
+			WHERE j.id = q.id AND j.status = 'PENDING'
+			RETURNING j.account_id
 		), added AS (
 			-- Not ON CONFLICT: its speculative insertion costs every row
 			-- an extra probe and WAL record, and under the group lock no
@@ -72,26 +82,130 @@ func endPendingJoinRequests(ctx context.Context, tx *sqlx.Tx, actor guildhall.Ac
 			SELECT $1, e.account_id, 'MEMBER' FROM ended e
 			WHERE $2::text = 'APPROVED'
 				AND NOT EXISTS (SELECT 1 FROM group_members m WHERE m.group_id = $1 AND m.account_id = e.account_id)
-		), audit AS (
-			INSERT INTO audit_log (id, actor_id, actor_name, action, target_type, target_id, target_name, before, after)
-			SELECT w.audit_id, NULLIF($3, '')::uuid, $4, $5, $6, w.id::text, $7,
-				jsonb_build_object('status', 'PENDING'),
-				jsonb_build_object('status', $2::text, 'subject', w.display_name, 'cause', $8::text)
-			FROM who w
-		), ev AS (
-			INSERT INTO events (type, actor_id, actor_name, audit_id, group_id, subject)
-			SELECT $12::text, NULLIF($3, '')::uuid, $4, w.audit_id, $1::uuid,
-				jsonb_build_object('Group', $11::jsonb, 'JoinRequest', `+joinRequestSubject("$1", "$7", "$13")+`)
-			FROM who w
-			RETURNING id, type
 		)
-		SELECT (SELECT count(*) FROM who) AS ended, `+deliveryTargets("$1"),
-		g.ID, e.Status, actor.ID, actorName(actor), e.Action, guildhall.TargetJoinRequest, g.Name, e.Cause, e.Reason,
-		e.Remember, string(group), types[0], g.Slug)
+		SELECT (SELECT count(*) FROM ended) AS ended, now() AS decided_at`,
+		g.ID, e.Status, actor.ID, e.Reason, e.Remember)
 	if err != nil {
 		return 0, fmt.Errorf("end pending join requests: %w", err)
 	}
-	return out.Ended, out.enqueue(ctx, tx)
+	if out.Ended == 0 {
+		return 0, nil
+	}
+	job := EndedRequestsFanOut{
+		GroupID: g.ID, Status: e.Status, DecidedAt: out.DecidedAt,
+		ActorID: actor.ID, ActorName: actorName(actor), Action: e.Action, Cause: e.Cause, Reason: e.Reason,
+		GroupName: g.Name, GroupSlug: g.Slug, KnownAs: e.KnownAs, Group: group,
+	}
+	if e.Later {
+		_, err = jobs.InsertTx(ctx, tx, job, nil)
+	} else {
+		_, err = fanOutEndedRequests(ctx, db, tx, job)
+	}
+	return out.Ended, err
+}
+
+// EndedRequestsFanOut is the job that writes what a change that ended a
+// group's pending join requests at once tells about each of them: its
+// audit entry (under the id the change drew for it, dated at the change),
+// its event (dated at the change, with the group as the change left it)
+// and that event's webhook deliveries, and its requester's notification
+// with their unread count. The change queues it in its own transaction;
+// the fan-out therefore appears a moment after the change commits, the
+// same rows, texts and payloads as if the change had written them.
+type EndedRequestsFanOut struct {
+	GroupID string           `json:"groupId"`
+	Status  guildhall.Status `json:"status"`
+	// DecidedAt is the change's now(): with GroupID and Status it names
+	// the requests the change ended.
+	DecidedAt time.Time `json:"decidedAt"`
+	ActorID   string    `json:"actorId,omitempty"`
+	ActorName string    `json:"actorName"`
+	Action    string    `json:"action"`
+	Cause     string    `json:"cause"`
+	Reason    string    `json:"reason,omitempty"`
+	// GroupName and GroupSlug are the group's after the change (audit
+	// target, the request in the event); KnownAs is the name the
+	// requesters' notifications give.
+	GroupName string `json:"groupName"`
+	GroupSlug string `json:"groupSlug"`
+	KnownAs   string `json:"knownAs"`
+	// Group is the event subject's group, marshalled by the change.
+	Group json.RawMessage `json:"group"`
+}
+
+// Kind names the job in the queue.
+func (EndedRequestsFanOut) Kind() string { return "ended_requests_fan_out" }
+
+// FanOutEndedRequests works an EndedRequestsFanOut job in a transaction of
+// its own and returns how many audit entries it wrote: none when a run
+// before it wrote them (a retry, or the same job run twice at once, which
+// waits for the other and then finds its entries), so nothing is written
+// twice.
+func (s *MembershipService) FanOutEndedRequests(ctx context.Context, job EndedRequestsFanOut) (int64, error) {
+	var n int64
+	err := s.db.inTx(ctx, func(tx *sqlx.Tx) error {
+		var err error
+		n, err = fanOutEndedRequests(ctx, s.db, tx, job)
+		return err
+	})
+	return n, err
+}
+
+// fanOutEndedRequests writes, in tx, the fan-out of the requests job names
+// (see EndedRequestsFanOut): the audit entries and events in one
+// statement, built in SQL (the subject is the document json.Marshal gives
+// for guildhall.EventSubject{Group: g, JoinRequest: r}, which
+// TestEndedRequestEventsAsGoWritesThem holds them to), the deliveries
+// queued, then the notifications. An entry already written (its id taken)
+// is skipped with its event; all of a change's entries are written in one
+// transaction, so when none is new the notifications were written too.
+func fanOutEndedRequests(ctx context.Context, db *DB, tx *sqlx.Tx, job EndedRequestsFanOut) (int64, error) {
+	types := guildhall.EventsOf(job.Action)
+	if len(types) != 1 {
+		return 0, fmt.Errorf("ended join requests: %s raises %d events, want one", job.Action, len(types))
+	}
+	var out struct {
+		Written int64 `db:"written"`
+		targets
+	}
+	err := tx.GetContext(ctx, &out, `
+		WITH w AS (
+			SELECT r.id, r.account_id, r.status, r.rejection_reason, r.answers, r.created_at, r.decided_at,
+				r.decided_by, r.escalated_at, r.decision_audit_id AS audit_id, a.display_name
+			FROM join_requests r JOIN accounts a ON a.id = r.account_id
+			WHERE r.group_id = $1 AND r.status = $2::text AND r.decided_at = $3 AND r.decision_audit_id IS NOT NULL
+		), audit AS (
+			INSERT INTO audit_log (id, at, actor_id, actor_name, action, target_type, target_id, target_name, before, after)
+			SELECT w.audit_id, w.decided_at, NULLIF($4, '')::uuid, $5, $6, $7, w.id::text, $8,
+				jsonb_build_object('status', 'PENDING'),
+				jsonb_build_object('status', w.status, 'subject', w.display_name, 'cause', $9::text)
+			FROM w
+			ON CONFLICT (id) DO NOTHING
+			RETURNING id
+		), ev AS (
+			INSERT INTO events (type, at, actor_id, actor_name, audit_id, group_id, subject)
+			SELECT $10::text, w.decided_at, NULLIF($4, '')::uuid, $5, w.audit_id, $1::uuid,
+				jsonb_build_object('Group', $11::jsonb, 'JoinRequest', `+joinRequestSubject("$1", "$8", "$12")+`)
+			FROM w JOIN audit ON audit.id = w.audit_id
+			RETURNING id, type
+		)
+		SELECT (SELECT count(*) FROM audit) AS written, `+deliveryTargets("$1"),
+		job.GroupID, job.Status, job.DecidedAt, job.ActorID, job.ActorName, job.Action, guildhall.TargetJoinRequest,
+		job.GroupName, job.Cause, types[0], string(job.Group), job.GroupSlug)
+	if err != nil {
+		return 0, fmt.Errorf("fan out ended join requests: %w", err)
+	}
+	if out.Written == 0 {
+		return 0, nil
+	}
+	if err := out.enqueue(ctx, tx); err != nil {
+		return 0, err
+	}
+	_, err = db.notifyFrom(ctx, tx, newNotification{Kind: guildhall.JoinRequestDecided, GroupID: job.GroupID, GroupName: job.KnownAs,
+		Status: job.Status, Reason: job.Reason, At: job.DecidedAt}, `
+		SELECT account_id FROM join_requests
+		WHERE group_id = NULLIF($4, '')::uuid AND status = $6::text AND decided_at = $1 AND decision_audit_id IS NOT NULL`, job.DecidedAt)
+	return out.Written, err
 }
 
 // deliveryTargets selects, from the events just inserted by the CTE "ev"
@@ -125,14 +239,14 @@ func (t *targets) enqueue(ctx context.Context, tx *sqlx.Tx) error {
 // that joinRequestColumns reads for the decided request w (with its
 // requester's display_name) in the group whose id, name and slug are the
 // parameters given: the same keys, times as Go writes them (goTime), and
-// the answers as stored, which Go wrote from the same type. Every request
-// is decided at the transaction's now(); a decided request has no expiry.
+// the answers as stored, which Go wrote from the same type. A decided
+// request has no expiry.
 func joinRequestSubject(groupID, name, slug string) string {
 	return `jsonb_build_object(
 	'ID', w.id, 'GroupID', ` + groupID + `::uuid, 'GroupName', ` + name + `::text, 'GroupSlug', ` + slug + `::text,
 	'AccountID', w.account_id, 'DisplayName', w.display_name,
 	'Status', w.status, 'RejectionReason', w.rejection_reason, 'Answers', w.answers,
-	'CreatedAt', ` + goTime("w.created_at") + `, 'DecidedAt', (SELECT ` + goTime("now()") + `),
+	'CreatedAt', ` + goTime("w.created_at") + `, 'DecidedAt', ` + goTime("w.decided_at") + `,
 	'DecidedBy', w.decided_by, 'EscalatedAt', ` + goTime("w.escalated_at") + `, 'ExpiresAt', NULL)`
 }
 

@@ -1,11 +1,17 @@
 package postgres
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
+	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/jmoiron/sqlx"
 
 	"guildhall/internal/guildhall"
 	"guildhall/internal/webhooks"
@@ -32,6 +38,9 @@ func TestEndedRequestEventsAsGoWritesThem(t *testing.T) {
 			out, err := f.s.Groups.UpdateGroup(f.ctx, admin, g.ID, guildhall.GroupUpdate{Privacy: &to, Name: &name})
 			if err != nil {
 				t.Fatal(err)
+			}
+			if n := f.workFanOuts(); n != 1 {
+				t.Fatalf("the change queued %d fan-out jobs, want 1", n)
 			}
 			for _, got := range f.requestEventsAsGoWritesThem(3) {
 				// The group as the change left it (its member count as it
@@ -100,6 +109,7 @@ func TestPrivacyChangeEndsManyRequestsWhole(t *testing.T) {
 	if _, err := f.s.Groups.UpdateGroup(f.ctx, admin, g.ID, guildhall.GroupUpdate{Privacy: &secret, ExpectDecided: &right}); err != nil {
 		t.Fatal(err)
 	}
+	f.workFanOuts()
 	wantCounts := map[string]string{
 		"rejected requests named Busy Club": `SELECT count(*) FROM join_requests
 			WHERE status = 'REJECTED' AND rejection_reason = $1 AND known_group_name = 'Busy Club'`,
@@ -247,4 +257,249 @@ func TestTurningPublicApprovesARequesterWhoIsAMember(t *testing.T) {
 		t.Errorf("members count %d, want 3", out.MembersCount)
 	}
 	f.wantCountsRight(g)
+}
+
+// workFanOuts works every fan-out job the changes so far queued, as the
+// job queue's worker does (FanOutEndedRequests), marks each completed as
+// River would, and returns how many it worked. A privacy change writes
+// each ended request's audit entry, event and notification through one.
+func workFanOuts(t testing.TB, ctx context.Context, db *DB) int {
+	t.Helper()
+	var queued []struct {
+		ID   int64  `db:"id"`
+		Args []byte `db:"args"`
+	}
+	err := db.SelectContext(ctx, &queued, `
+		SELECT id, args FROM river_job WHERE kind = $1 AND state = 'available' ORDER BY id`, EndedRequestsFanOut{}.Kind())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, j := range queued {
+		var args EndedRequestsFanOut
+		if err := json.Unmarshal(j.Args, &args); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := NewMembershipService(db).FanOutEndedRequests(ctx, args); err != nil {
+			t.Fatalf("fan-out job %d: %v", j.ID, err)
+		}
+		_, err := db.ExecContext(ctx, `
+			UPDATE river_job SET state = 'completed', attempt = attempt + 1, attempted_at = now(), finalized_at = now()
+			WHERE id = $1`, j.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return len(queued)
+}
+
+// workFanOuts works the fan-out jobs queued so far (see workFanOuts).
+func (f *membershipFixture) workFanOuts() int {
+	f.t.Helper()
+	return workFanOuts(f.t, f.ctx, f.db)
+}
+
+// The fan-out a privacy change leaves to its job is what the change would
+// have written itself: the same audit entries (dated at the change, in the
+// requests' order), events (the group as the change left it) with their
+// deliveries, and notifications (dated at the change) with their unread
+// counts. Two groups alike take the same requests; one changes through
+// UpdateGroup and its job, the other through the fan-out written in the
+// change's own transaction, as a deletion still does and as every change
+// did before.
+func TestFanOutLaterWritesWhatTheChangeWould(t *testing.T) {
+	for _, to := range []guildhall.Privacy{guildhall.Public, guildhall.Secret} {
+		t.Run(string(to), func(t *testing.T) {
+			f := newMembershipFixture(t)
+			f.s.Webhooks.SetGuard(&webhooks.Guard{AllowPrivate: true})
+			admin := f.person("Ada Admin", siteAdminAccount)
+			f.webhook(admin, "https://all.example/", "", "*")
+			later := f.group("Hiking Club", guildhall.Private, guildhall.DefaultGroupSettings(), admin)
+			now := f.group("Hiking Club", guildhall.Private, guildhall.DefaultGroupSettings(), admin)
+			for i, name := range []string{"Ann", "Bob", "Cy Üñï", "Dee"} {
+				a := f.person(name)
+				at := time.Date(2026, 1, 2, 3, 4, 5, i*1000, time.UTC)
+				for _, g := range []*guildhall.Group{later, now} {
+					f.pending(g, a, at, guildhall.Answer{QuestionID: "q", Question: "Why?", Text: name + ` says "hi"`})
+				}
+			}
+			f.exec(`UPDATE join_requests SET escalated_at = created_at + interval '1 day' WHERE account_id IN (
+				SELECT id FROM accounts WHERE display_name = 'Bob')`)
+
+			if _, err := f.s.Groups.UpdateGroup(f.ctx, admin, later.ID, guildhall.GroupUpdate{Privacy: &to}); err != nil {
+				t.Fatal(err)
+			}
+			if n := f.count(`SELECT count(*) FROM audit_log WHERE target_type = 'join_request'`); n != 0 {
+				t.Fatalf("the change wrote %d request audit entries itself, want them left to its job", n)
+			}
+			if n := f.workFanOuts(); n != 1 {
+				t.Fatalf("%d fan-out jobs, want 1", n)
+			}
+			f.changeInOneTransaction(admin, now, to)
+
+			a, b := f.fanOutOf(later), f.fanOutOf(now)
+			if len(a) != 4 {
+				t.Fatalf("fan-out of the change: %d requests, want 4", len(a))
+			}
+			if !slices.Equal(a, b) {
+				t.Errorf("the job wrote\n%s\nthe change in one transaction wrote\n%s", strings.Join(a, "\n"), strings.Join(b, "\n"))
+			}
+			if c := f.count(`SELECT count(*) FROM notification_counts WHERE unread = 2`); c != 4 {
+				t.Errorf("%d requesters with 2 unread, want 4", c)
+			}
+		})
+	}
+}
+
+// changeInOneTransaction changes g's privacy to "to" as UpdateGroup does,
+// but with each ended request's audit entry, event and notification
+// written in the change's own transaction.
+func (f *membershipFixture) changeInOneTransaction(actor guildhall.Actor, g *guildhall.Group, to guildhall.Privacy) {
+	f.t.Helper()
+	err := f.db.inTx(f.ctx, func(tx *sqlx.Tx) error {
+		before, _, err := lockGroup(f.ctx, tx, actor, g.ID)
+		if err != nil {
+			return err
+		}
+		after := *before
+		after.Privacy = to
+		if to == guildhall.Secret {
+			after.Slug = fmt.Sprintf("secret-%d", f.next())
+		}
+		out, err := updateGroupRow(f.ctx, tx, after)
+		if err != nil {
+			return err
+		}
+		e := endRequests{Status: guildhall.Approved, Action: guildhall.ActionJoinRequestApproved,
+			Cause: "privacy changed to " + to.Label(), KnownAs: before.Name}
+		if to == guildhall.Secret {
+			e = endRequests{Status: guildhall.Rejected, Action: guildhall.ActionJoinRequestRejected,
+				Cause: "privacy changed to " + to.Label(), Reason: reasonTurnedSecret, Remember: before.Name, KnownAs: before.Name}
+		}
+		if _, err := endPendingJoinRequests(f.ctx, f.db, tx, actor, out, e); err != nil {
+			return err
+		}
+		return syncMembersCount(f.ctx, tx, out)
+	})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+// fanOutOf describes, one line per ended request of g by requester, its
+// audit entry, event, deliveries and notification, leaving out only what
+// names g itself (ids, slug, times of the group row) and dating each row
+// against the request's decided_at.
+func (f *membershipFixture) fanOutOf(g *guildhall.Group) []string {
+	f.t.Helper()
+	var out []string
+	err := f.db.SelectContext(f.ctx, &out, `
+		SELECT jsonb_build_object(
+			'requester', ac.display_name, 'known', r.known_group_name,
+			'auditRank', rank() OVER (ORDER BY a.id),
+			'audit', to_jsonb(a) - 'id' - 'target_id' - 'at', 'auditAtDecision', a.at = r.decided_at,
+			'event', e.subject #- '{Group,ID}' #- '{Group,Slug}' #- '{Group,CreatedAt}' #- '{Group,UpdatedAt}'
+				#- '{Group,LastActivityAt}' #- '{JoinRequest,ID}' #- '{JoinRequest,GroupID}' #- '{JoinRequest,GroupSlug}'
+				#- '{JoinRequest,DecidedAt}',
+			'eventRest', jsonb_build_object('type', e.type, 'actor', e.actor_id = r.decided_by OR e.actor_id IS NOT NULL,
+				'actorName', e.actor_name, 'group', e.group_id = r.group_id, 'at', e.at = r.decided_at,
+				'decidedAt', e.subject->'JoinRequest'->>'DecidedAt' = `+goTime("r.decided_at")+`,
+				'request', e.subject->'JoinRequest'->>'ID' = r.id::text, 'groupID', e.subject->'Group'->>'ID' = r.group_id::text),
+			'deliveries', (SELECT count(*) FROM river_job j WHERE j.kind = 'webhook_delivery' AND j.args->>'eventId' = e.id::text),
+			'notification', to_jsonb(n) - 'id' - 'account_id' - 'group_id' - 'created_at' - 'updated_at',
+			'notificationAt', n.created_at = r.decided_at AND n.updated_at = r.decided_at,
+			'notificationGroup', n.group_id = r.group_id)::text
+		FROM join_requests r
+		JOIN accounts ac ON ac.id = r.account_id
+		JOIN audit_log a ON a.target_id = r.id::text
+		JOIN events e ON e.audit_id = a.id
+		JOIN notifications n ON n.account_id = r.account_id AND n.kind = 'join_request.decided'
+			AND n.group_id = r.group_id
+		WHERE r.group_id = $1
+		ORDER BY ac.display_name`, g.ID)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return out
+}
+
+// A fan-out job worked twice, one after the other or both at once, writes
+// each audit entry, event, delivery and notification once, and raises
+// each unread count once.
+func TestFanOutJobTwiceWritesOnce(t *testing.T) {
+	const n = 50
+	f := newMembershipFixture(t)
+	f.s.Webhooks.SetGuard(&webhooks.Guard{AllowPrivate: true})
+	admin := f.person("Ada Admin", siteAdminAccount)
+	f.webhook(admin, "https://all.example/", "", "*")
+	tally := map[string]string{
+		"audit entries": `SELECT count(*) FROM audit_log WHERE target_type = 'join_request'`,
+		"events":        `SELECT count(*) FROM events WHERE type LIKE 'join_request.%'`,
+		"deliveries": `SELECT count(*) FROM river_job j JOIN events e ON e.id::text = j.args->>'eventId'
+			WHERE j.kind = 'webhook_delivery' AND e.type LIKE 'join_request.%'`,
+		"notifications": `SELECT count(*) FROM notifications WHERE kind = 'join_request.decided'`,
+		"unread":        `SELECT COALESCE(sum(unread), 0) FROM notification_counts`,
+	}
+	for _, at := range []string{"one after the other", "at once"} {
+		t.Run(at, func(t *testing.T) {
+			g := f.group(fmt.Sprintf("Busy Club %d", f.next()), guildhall.Private, guildhall.DefaultGroupSettings(), admin)
+			f.exec(`
+				WITH a AS (
+					INSERT INTO accounts (email, display_name, password_hash)
+					SELECT 'twice-' || $2::text || '-' || i || '@example.com', 'Twice ' || i, 'not a hash'
+					FROM generate_series(1, $3::int) i
+					RETURNING id
+				)
+				INSERT INTO join_requests (group_id, account_id) SELECT $1, id FROM a`, g.ID, f.next(), n)
+			was := map[string]int{}
+			for what, q := range tally {
+				was[what] = f.count(q)
+			}
+			public := guildhall.Public
+			if _, err := f.s.Groups.UpdateGroup(f.ctx, admin, g.ID, guildhall.GroupUpdate{Privacy: &public}); err != nil {
+				t.Fatal(err)
+			}
+			var args []byte
+			if err := f.db.GetContext(f.ctx, &args, `SELECT args FROM river_job WHERE kind = $1 AND state = 'available'`,
+				EndedRequestsFanOut{}.Kind()); err != nil {
+				t.Fatal(err)
+			}
+			var job EndedRequestsFanOut
+			if err := json.Unmarshal(args, &job); err != nil {
+				t.Fatal(err)
+			}
+			written := make([]int64, 3)
+			if at == "at once" {
+				var wg sync.WaitGroup
+				errs := make([]error, len(written))
+				for i := range written {
+					wg.Go(func() { written[i], errs[i] = f.ms.FanOutEndedRequests(f.ctx, job) })
+				}
+				wg.Wait()
+				for _, err := range errs {
+					if err != nil {
+						t.Fatal(err)
+					}
+				}
+			} else {
+				for i := range written {
+					w, err := f.ms.FanOutEndedRequests(f.ctx, job)
+					if err != nil {
+						t.Fatal(err)
+					}
+					written[i] = w
+				}
+			}
+			slices.Sort(written)
+			if !slices.Equal(written, []int64{0, 0, n}) {
+				t.Errorf("the runs wrote %v audit entries, want %d once and none after", written, n)
+			}
+			f.workFanOuts() // the queued job itself: nothing left to write
+			for what, q := range tally {
+				if got := f.count(q) - was[what]; got != n {
+					t.Errorf("%s: %d more, want %d", what, got, n)
+				}
+			}
+			f.wantCountsRight(g)
+		})
+	}
 }

@@ -169,6 +169,7 @@ func TestPrivacyChangeEventsInBulk(t *testing.T) {
 	if _, err := f.s.Groups.UpdateGroup(f.ctx, admin, g.ID, guildhall.GroupUpdate{Privacy: &public, ExpectDecided: &three}); err != nil {
 		t.Fatal(err)
 	}
+	f.workFanOuts()
 	got := f.events()
 	want := []string{"group.updated", "join_request.approved", "join_request.approved", "join_request.approved"}
 	if !slices.Equal(types(got), want) {

@@ -262,8 +262,8 @@ func auditDecisions(ctx context.Context, tx *sqlx.Tx, actor guildhall.Actor, g *
 	err = tx.GetContext(ctx, &out, `
 		WITH w AS (
 			SELECT q.*, nextval('audit_log_id_seq') AS audit_id FROM (
-				SELECT r.id, r.account_id, r.status, r.rejection_reason, r.answers, r.created_at, r.decided_by,
-					r.escalated_at, a.display_name
+				SELECT r.id, r.account_id, r.status, r.rejection_reason, r.answers, r.created_at, r.decided_at,
+					r.decided_by, r.escalated_at, a.display_name
 				FROM unnest($1::uuid[]) WITH ORDINALITY AS x(id, n)
 				JOIN join_requests r ON r.id = x.id JOIN accounts a ON a.id = r.account_id
 				ORDER BY x.n) q

@@ -674,6 +674,7 @@ func TestPrivacyChangeEffects(t *testing.T) {
 				t.Errorf("UpdateGroup returned members_count %d, want %d", updated.MembersCount, 1+tt.added)
 			}
 			f.wantCountsRight(g)
+			f.workFanOuts()
 			sentences := f.sentences(guildhall.ActionJoinRequestApproved, guildhall.ActionJoinRequestRejected)
 			var mine []string
 			for _, s := range sentences {

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -34,6 +35,10 @@ type newNotification struct {
 	Reason    string
 	// Count is how many items it reports (1 when zero).
 	Count int
+	// At, when not zero, dates it (created and updated) at the change it
+	// reports rather than at now(): a fan-out job writes it a moment
+	// after the change (EndedRequestsFanOut).
+	At time.Time
 }
 
 // notified is a notification notify wrote that its recipient wants by
@@ -65,15 +70,20 @@ func (db *DB) notify(ctx context.Context, tx *sqlx.Tx, n newNotification, recipi
 
 // notifyFrom is notify for the recipients the query from selects (one
 // column, each recipient once) with arg as its $1; it may also read n's
-// fields as $4 (group id, text) and $6 (status). A set-based change names
-// its recipients this way instead of sending thousands of ids back and
-// forth.
+// fields as $6 (status) and $4 (the group id, as text: from reads it as
+// the statement does, NULLIF with the empty string cast to uuid, since a
+// parameter has one type). A set-based change names its recipients this
+// way instead of sending thousands of ids back and forth.
 func (db *DB) notifyFrom(ctx context.Context, tx *sqlx.Tx, n newNotification, from string, arg any) ([]notified, error) {
 	var batchKey any
 	if n.Batch {
 		batchKey = string(n.Kind) + ":" + n.GroupID
 	}
 	count := max(n.Count, 1)
+	var at any
+	if !n.At.IsZero() {
+		at = n.At
+	}
 	// A notification that is never merged (no batch key) cannot conflict:
 	// it is inserted plainly, without the speculative insertion ON
 	// CONFLICT costs every row (a privacy change writes 10,000 of them).
@@ -87,9 +97,11 @@ func (db *DB) notifyFrom(ctx context.Context, tx *sqlx.Tx, n newNotification, fr
 	var out []notified
 	err := tx.SelectContext(ctx, &out, `
 		WITH w AS (
-			INSERT INTO notifications AS n (account_id, kind, batch_key, group_id, group_name, status, reason, count, digest_due)
+			INSERT INTO notifications AS n (account_id, kind, batch_key, group_id, group_name, status, reason, count, digest_due,
+				created_at, updated_at)
 			SELECT r, $2::text, $3::text, NULLIF($4, '')::uuid, $5::text, $6::text, $7::text, $8::int,
-				$9::boolean AND COALESCE(p.mode, 'AT_ONCE') = 'DIGEST'
+				$9::boolean AND COALESCE(p.mode, 'AT_ONCE') = 'DIGEST',
+				COALESCE($11::timestamptz, now()), COALESCE($11::timestamptz, now())
 			FROM (`+from+`) AS x(r) LEFT JOIN email_preferences p ON p.account_id = r AND p.topic = $10
 			`+merge+`
 			RETURNING n.account_id, n.id, `+inserted+` AS inserted, n.digest_due
@@ -101,7 +113,7 @@ func (db *DB) notifyFrom(ctx context.Context, tx *sqlx.Tx, n newNotification, fr
 		SELECT w.account_id, w.id, w.inserted, true AS at_once
 		FROM w LEFT JOIN email_preferences p ON p.account_id = w.account_id AND p.topic = $10
 		WHERE $9::boolean AND w.inserted AND NOT w.digest_due AND COALESCE(p.mode, 'AT_ONCE') = 'AT_ONCE'`,
-		arg, n.Kind, batchKey, n.GroupID, n.GroupName, n.Status, n.Reason, count, db.Mail, n.Kind.Topic())
+		arg, n.Kind, batchKey, n.GroupID, n.GroupName, n.Status, n.Reason, count, db.Mail, n.Kind.Topic(), at)
 	if err != nil {
 		return nil, fmt.Errorf("notify %s: %w", n.Kind, err)
 	}
@@ -179,17 +191,6 @@ func (db *DB) notifyNewCreateRequest(ctx context.Context, tx *sqlx.Tx) error {
 		return err
 	}
 	_, err = db.notify(ctx, tx, newNotification{Kind: guildhall.NewCreateRequests, Batch: true}, to)
-	return err
-}
-
-// notifyEndedJoinRequests tells the requesters of g's requests that a
-// set-based change (a privacy change, a deletion) just decided in this
-// transaction: those whose decided_at is this transaction's now() (one
-// each: a requester has one pending request per group).
-func (db *DB) notifyEndedJoinRequests(ctx context.Context, tx *sqlx.Tx, g *guildhall.Group, status guildhall.Status, reason string) error {
-	_, err := db.notifyFrom(ctx, tx, newNotification{Kind: guildhall.JoinRequestDecided, GroupID: g.ID, GroupName: g.Name,
-		Status: status, Reason: reason}, `
-		SELECT account_id FROM join_requests WHERE group_id = $1::uuid AND status = $6::text AND decided_at = now()`, g.ID)
 	return err
 }
 

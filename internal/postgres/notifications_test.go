@@ -132,6 +132,7 @@ func TestRequestersHearOfEveryDecision(t *testing.T) {
 	secret := guildhall.Secret
 	_, err = f.s.Groups.UpdateGroup(f.ctx, owner, g.ID, guildhall.GroupUpdate{Privacy: &secret})
 	expectKind(t, err, nil)
+	f.workFanOuts()
 	f.wantMessages(cy, "*Your request to join Hiking Club was rejected: The group is now secret and takes no requests.")
 	page, err := f.s.Notifications.Notifications(f.ctx, cy, guildhall.NotificationQuery{})
 	expectKind(t, err, nil)

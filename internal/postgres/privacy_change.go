@@ -14,6 +14,9 @@ import (
 // does to the pending join requests what
 // guildhall.PendingRequestsOnPrivacyChange says (approving adds each
 // requester). after.MembersCount is updated to the members the change added.
+// The audit entry, event and notification of each request it ends are
+// written asynchronously, by a job queued in this transaction
+// (EndedRequestsFanOut), a moment after the change commits.
 //
 // A join that arrived before the change waited for nothing and is pending
 // here; one that arrives after waits for the group lock and then sees the
@@ -34,25 +37,24 @@ func onPrivacyChange(ctx context.Context, db *DB, tx *sqlx.Tx, actor guildhall.A
 			return err
 		}
 	}
+	// The change writes the new state: the requests ended, the members
+	// added, the counts. Each request's audit entry, event and
+	// notification follow a moment later, written by the job it queues
+	// (EndedRequestsFanOut): 10,000 of each do not fit in the change.
+	cause := "privacy changed to " + after.Privacy.Label()
 	var decided int64
 	var err error
 	switch status := guildhall.PendingRequestsOnPrivacyChange(before.Privacy, after.Privacy); status {
 	case guildhall.Approved:
-		decided, err = endPendingJoinRequests(ctx, tx, actor, after, endRequests{Status: status,
-			Action: guildhall.ActionJoinRequestApproved, Cause: "privacy changed to " + after.Privacy.Label(), Remember: remember})
+		decided, err = endPendingJoinRequests(ctx, db, tx, actor, after, endRequests{Status: status,
+			Action: guildhall.ActionJoinRequestApproved, Cause: cause, Remember: remember, KnownAs: before.Name, Later: true})
 		if err == nil {
 			err = syncMembersCount(ctx, tx, after)
 		}
-		if err == nil && decided > 0 {
-			err = db.notifyEndedJoinRequests(ctx, tx, before, status, "")
-		}
 	case guildhall.Rejected:
-		decided, err = endPendingJoinRequests(ctx, tx, actor, after, endRequests{Status: status,
-			Action: guildhall.ActionJoinRequestRejected, Cause: "privacy changed to " + after.Privacy.Label(),
-			Reason: reasonTurnedSecret, Remember: remember})
-		if err == nil && decided > 0 {
-			err = db.notifyEndedJoinRequests(ctx, tx, before, status, reasonTurnedSecret)
-		}
+		decided, err = endPendingJoinRequests(ctx, db, tx, actor, after, endRequests{Status: status,
+			Action: guildhall.ActionJoinRequestRejected, Cause: cause, Reason: reasonTurnedSecret, Remember: remember,
+			KnownAs: before.Name, Later: true})
 	default:
 		if remember != "" { // requests pending in a group that turns secret from public
 			err = rememberPendingGroupName(ctx, tx, before.ID, remember)
@@ -97,7 +99,9 @@ const (
 
 // onGroupDeleted runs inside DeleteGroup's transaction: it rejects the
 // group's pending join requests, saying why (the UI contract: the requester
-// still sees the request, Rejected, and why).
+// still sees the request, Rejected, and why). Unlike a privacy change, it
+// writes each request's audit entry, event and notification in the same
+// transaction.
 func onGroupDeleted(ctx context.Context, db *DB, tx *sqlx.Tx, actor guildhall.Actor, g *guildhall.Group) error {
 	remember := ""
 	if g.Privacy != guildhall.Secret { // a secret group's requesters knew it by an older name
@@ -106,12 +110,9 @@ func onGroupDeleted(ctx context.Context, db *DB, tx *sqlx.Tx, actor guildhall.Ac
 			return err
 		}
 	}
-	n, err := endPendingJoinRequests(ctx, tx, actor, g, endRequests{Status: guildhall.Rejected,
-		Action: guildhall.ActionJoinRequestRejected, Cause: "group deleted", Reason: reasonDeleted, Remember: remember})
-	if err != nil || n == 0 {
-		return err
-	}
-	return db.notifyEndedJoinRequests(ctx, tx, g, guildhall.Rejected, reasonDeleted)
+	_, err := endPendingJoinRequests(ctx, db, tx, actor, g, endRequests{Status: guildhall.Rejected,
+		Action: guildhall.ActionJoinRequestRejected, Cause: "group deleted", Reason: reasonDeleted, Remember: remember, KnownAs: g.Name})
+	return err
 }
 
 // rememberGroupName keeps name, the group's name as its requesters last

@@ -128,6 +128,8 @@ func TestAPINotificationsHideASecretGroup(t *testing.T) {
 	if _, err := w.app.Services.Groups.UpdateGroup(w.ctx, guildhall.ActorFor(owner), g.ID, guildhall.GroupUpdate{Privacy: &secret}); err != nil {
 		t.Fatal(err)
 	}
+	w.app.StartJobs(t) // the change's notifications are written by its job
+	w.app.WaitJobs(t)
 	items := list(w.expect(adaTok, "GET", "/notifications", nil, 200), "notifications")
 	if len(items) != 1 || str(items[0], "message") != "Your request to join Hiking Club was rejected: The group is now secret and takes no requests." {
 		t.Fatalf("Ada's notifications = %v", items)
