@@ -34,9 +34,9 @@ type endRequests struct {
 }
 
 // endPendingJoinRequests moves every pending join request of g to e.Status
-// in one statement, with the members an approval adds, and numbers each
-// request's audit entry from audit_log_id_seq in the order the requests
-// came (decision_audit_id). Then the fan-out, one audit entry, one event
+// in one statement, with the members an approval adds, and draws from
+// audit_log_id_seq one id per request for its audit entry
+// (decision_audit_id). Then the fan-out, one audit entry, one event
 // (queued for each endpoint that subscribes) and one notification per
 // request, is written by fanOutEndedRequests: in this transaction, or,
 // with e.Later, by a job queued in it, which the worker runs a moment
@@ -54,26 +54,20 @@ func endPendingJoinRequests(ctx context.Context, db *DB, tx *sqlx.Tx, actor guil
 		Ended     int64     `db:"ended"`
 		DecidedAt time.Time `db:"decided_at"`
 	}
-	// The audit ids are drawn in the requests' order (created_at, id), as
-	// the entries were always written; the rows are then ended in the
-	// order of their requesters, so that the new index entries of
-	// join_requests_account_idx and group_members (both led by the
-	// account) go into each index in its order rather than at random.
+	// Each request draws its audit entry's id as it is ended, in whatever
+	// order the update meets them; the fan-out hands the ids out again
+	// in the requests' order. Drawing them in that order here would take
+	// a join of the requests with themselves, which stale statistics (a
+	// queue just refilled, counted when it was empty) turn into 10,000 ×
+	// 10,000 comparisons.
 	err = tx.GetContext(ctx, &out, `
-		WITH q AS (
-			SELECT * FROM (
-				SELECT p.id, p.account_id, nextval('audit_log_id_seq') AS audit_id FROM (
-					SELECT id, account_id FROM join_requests
-					WHERE group_id = $1 AND status = 'PENDING'
-					ORDER BY created_at, id) p) n
-			ORDER BY account_id
-		), ended AS (
-			UPDATE join_requests j
+		WITH ended AS (
+			UPDATE join_requests
 			SET status = $2::text, decided_at = now(), decided_by = NULLIF($3, '')::uuid, rejection_reason = $4,
-				known_group_name = COALESCE(NULLIF($5, ''), j.known_group_name), decision_audit_id = q.audit_id
-			FROM q
-			WHERE j.id = q.id AND j.status = 'PENDING'
-			RETURNING j.account_id
+				known_group_name = COALESCE(NULLIF($5, ''), known_group_name),
+				decision_audit_id = nextval('audit_log_id_seq')
+			WHERE group_id = $1 AND status = 'PENDING'
+			RETURNING account_id
 		), added AS (
 			-- Not ON CONFLICT: its speculative insertion costs every row
 			-- an extra probe and WAL record, and under the group lock no
@@ -156,40 +150,72 @@ func (s *MembershipService) FanOutEndedRequests(ctx context.Context, job EndedRe
 // statement, built in SQL (the subject is the document json.Marshal gives
 // for guildhall.EventSubject{Group: g, JoinRequest: r}, which
 // TestEndedRequestEventsAsGoWritesThem holds them to), the deliveries
-// queued, then the notifications. An entry already written (its id taken)
-// is skipped with its event; all of a change's entries are written in one
-// transaction, so when none is new the notifications were written too.
+// queued, then the notifications; nothing when a run before wrote them.
 func fanOutEndedRequests(ctx context.Context, db *DB, tx *sqlx.Tx, job EndedRequestsFanOut) (int64, error) {
 	types := guildhall.EventsOf(job.Action)
 	if len(types) != 1 {
 		return 0, fmt.Errorf("ended join requests: %s raises %d events, want one", job.Action, len(types))
 	}
+	// Runs of the same job (a retry after a lost acknowledgement, two
+	// instances at once) take turns, and a run after one that committed
+	// finds its entries and writes nothing: all of a change's entries are
+	// written in one transaction, so one found means all were, with their
+	// events and notifications. The lock first, then the look in a
+	// statement of its own: a statement sees what committed before it
+	// began, and the run it waited for committed while it waited.
+	_, err := tx.ExecContext(ctx, `
+		SELECT pg_advisory_xact_lock(hashtextextended($1::text || ' ' || $2::text || ' ' || $3::timestamptz::text, 0))`,
+		job.GroupID, job.Status, job.DecidedAt)
+	if err != nil {
+		return 0, fmt.Errorf("fan out ended join requests: %w", err)
+	}
+	var done bool
+	err = tx.GetContext(ctx, &done, `
+		SELECT EXISTS (
+			SELECT 1 FROM join_requests r JOIN audit_log a ON a.id = r.decision_audit_id
+			WHERE r.group_id = $1 AND r.status = $2 AND r.decided_at = $3)`,
+		job.GroupID, job.Status, job.DecidedAt)
+	if err != nil {
+		return 0, fmt.Errorf("fan out ended join requests: %w", err)
+	}
+	if done {
+		return 0, nil
+	}
 	var out struct {
 		Written int64 `db:"written"`
 		targets
 	}
-	err := tx.GetContext(ctx, &out, `
+	// w pairs the requests, in their order (created_at, id), with the
+	// audit ids the change drew for them, in theirs, so the entries are
+	// numbered as they always were; it is read by each insert in one
+	// pass, and neither joins another CTE, whose row counts the planner
+	// cannot know.
+	err = tx.GetContext(ctx, &out, `
 		WITH w AS (
-			SELECT r.id, r.account_id, r.status, r.rejection_reason, r.answers, r.created_at, r.decided_at,
-				r.decided_by, r.escalated_at, r.decision_audit_id AS audit_id, a.display_name
-			FROM join_requests r JOIN accounts a ON a.id = r.account_id
-			WHERE r.group_id = $1 AND r.status = $2::text AND r.decided_at = $3 AND r.decision_audit_id IS NOT NULL
+			SELECT r.*, ids.a[r.k] AS audit_id, a.display_name FROM (
+				SELECT id, account_id, status, rejection_reason, answers, created_at, decided_at, decided_by, escalated_at,
+					row_number() OVER (ORDER BY created_at, id) AS k
+				FROM join_requests
+				WHERE group_id = $1 AND status = $2::text AND decided_at = $3 AND decision_audit_id IS NOT NULL) r
+			CROSS JOIN (
+				SELECT array_agg(decision_audit_id ORDER BY decision_audit_id) AS a FROM join_requests
+				WHERE group_id = $1 AND status = $2::text AND decided_at = $3 AND decision_audit_id IS NOT NULL) ids
+			JOIN accounts a ON a.id = r.account_id
 		), audit AS (
 			INSERT INTO audit_log (id, at, actor_id, actor_name, action, target_type, target_id, target_name, before, after)
 			SELECT w.audit_id, w.decided_at, NULLIF($4, '')::uuid, $5, $6, $7, w.id::text, $8,
 				jsonb_build_object('status', 'PENDING'),
 				jsonb_build_object('status', w.status, 'subject', w.display_name, 'cause', $9::text)
 			FROM w
-			ON CONFLICT (id) DO NOTHING
-			RETURNING id
 		), ev AS (
+			-- (SELECT $11::jsonb): the group parsed once, not per row.
 			INSERT INTO events (type, at, actor_id, actor_name, audit_id, group_id, subject)
 			SELECT $10::text, w.decided_at, NULLIF($4, '')::uuid, $5, w.audit_id, $1::uuid,
-				jsonb_build_object('Group', $11::jsonb, 'JoinRequest', `+joinRequestSubject("$1", "$8", "$12")+`)
-			FROM w JOIN audit ON audit.id = w.audit_id
+				jsonb_build_object('Group', (SELECT $11::jsonb), 'JoinRequest', `+joinRequestSubject("$1", "$8", "$12")+`)
+			FROM w
 			RETURNING id, type
 		)
-		SELECT (SELECT count(*) FROM audit) AS written, `+deliveryTargets("$1"),
+		SELECT (SELECT count(*) FROM w) AS written, `+deliveryTargets("$1"),
 		job.GroupID, job.Status, job.DecidedAt, job.ActorID, job.ActorName, job.Action, guildhall.TargetJoinRequest,
 		job.GroupName, job.Cause, types[0], string(job.Group), job.GroupSlug)
 	if err != nil {

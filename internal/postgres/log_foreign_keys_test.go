@@ -59,3 +59,46 @@ func TestDeletedParentsLeaveNoDanglingIDs(t *testing.T) {
 		t.Errorf("%d events name a deleted audit entry", c)
 	}
 }
+
+// A member row and a notification go with their account or group when
+// deleted by hand, as their foreign keys' ON DELETE CASCADE did before
+// migration 00135 replaced them with triggers.
+func TestDeletedParentsTakeTheirMembersAndNotifications(t *testing.T) {
+	f := newMembershipFixture(t)
+	owner, rita, sam := f.person("Olga Owner"), f.person("Rita Requester"), f.person("Sam Second")
+	g := f.group("Chess Club", guildhall.Private, guildhall.DefaultGroupSettings(), owner)
+	other := f.group("Go Club", guildhall.Private, guildhall.DefaultGroupSettings(), owner)
+	for _, a := range []guildhall.Actor{rita, sam} {
+		for _, in := range []*guildhall.Group{g, other} {
+			f.pending(in, a, epoch)
+			res, err := f.ms.ApproveJoinRequests(f.ctx, owner, in.ID, []string{a.ID})
+			if err != nil || res[0].Err != nil {
+				t.Fatalf("approve: %v %v", err, res)
+			}
+		}
+	}
+	if c := f.count(`SELECT count(*) FROM notifications WHERE account_id = $1`, rita.ID); c != 2 {
+		t.Fatalf("Rita has %d notifications, want 2", c)
+	}
+
+	f.exec(`DELETE FROM accounts WHERE id = $1`, rita.ID)
+	for what, q := range map[string]string{
+		"memberships":   `SELECT count(*) FROM group_members WHERE account_id = $1`,
+		"notifications": `SELECT count(*) FROM notifications WHERE account_id = $1`,
+	} {
+		if c := f.count(q, rita.ID); c != 0 {
+			t.Errorf("the deleted account keeps %d %s", c, what)
+		}
+	}
+	if c := f.count(`SELECT count(*) FROM group_members WHERE account_id = $1`, sam.ID); c != 2 {
+		t.Errorf("Sam has %d memberships left, want 2", c)
+	}
+
+	f.exec(`DELETE FROM groups WHERE id = $1`, g.ID)
+	if c := f.count(`SELECT count(*) FROM group_members WHERE group_id = $1`, g.ID); c != 0 {
+		t.Errorf("the deleted group keeps %d members", c)
+	}
+	if c := f.count(`SELECT count(*) FROM group_members WHERE group_id = $1`, other.ID); c != 2 {
+		t.Errorf("the other group has %d members left, want its owner and Sam", c)
+	}
+}

@@ -275,9 +275,10 @@ func auditDecisions(ctx context.Context, tx *sqlx.Tx, actor guildhall.Actor, g *
 					|| CASE WHEN w.status = $12::text THEN jsonb_build_object('reason', w.rejection_reason) ELSE '{}' END
 			FROM w
 		), ev AS (
+			-- (SELECT $9::jsonb): the group parsed once, not per row.
 			INSERT INTO events (type, actor_id, actor_name, audit_id, group_id, subject)
 			SELECT $7::text, NULLIF($2, '')::uuid, $3, w.audit_id, $8::uuid,
-				jsonb_build_object('Group', $9::jsonb, 'JoinRequest', `+joinRequestSubject("$8", "$6", "$10")+`)
+				jsonb_build_object('Group', (SELECT $9::jsonb), 'JoinRequest', `+joinRequestSubject("$8", "$6", "$10")+`)
 			FROM w
 			RETURNING id, type
 		)
