@@ -14,6 +14,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"guildhall/internal/jobs"
 )
 
 // fixtures are what the pages and actions are aimed at.
@@ -201,11 +203,17 @@ func runActions(ctx context.Context, hc *http.Client, in *instance, fx *fixtures
 				return nil, fmt.Errorf("refill the queue: %w", err)
 			}
 			body := []byte(`{"group": {"privacyStatus": "` + to + `"}}`)
+			began := time.Now()
 			d, err := timed(ctx, hc, http.MethodPatch, base, in.admin.token, body)
 			if err != nil {
 				return nil, fmt.Errorf("private → %s: %w", to, err)
 			}
 			ds = append(ds, d)
+			// Work the change queued for later (its fan-out) ends before
+			// the next sample, so that no sample pays for another's.
+			if err := jobsAfter(ctx, in.db, began, stderr); err != nil {
+				return nil, err
+			}
 		}
 		out = append(out, row{name: fmt.Sprintf("%s, %d pending", privacyAction(to), o.seed.Queue), as: in.admin.name, res: samples(ds)})
 	}
@@ -219,6 +227,33 @@ func runActions(ctx context.Context, hc *http.Client, in *instance, fx *fixtures
 }
 
 func privacyAction(to string) string { return "private → " + to }
+
+// jobsAfter waits until the server's job queue is idle and prints how long
+// each job inserted since began took: a change that leaves work to a job
+// (a privacy change's fan-out) is timed without it, and the job is said.
+func jobsAfter(ctx context.Context, db *sql.DB, began time.Time, stderr io.Writer) error {
+	wait, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	if err := jobs.WaitIdle(wait, db); err != nil {
+		return err
+	}
+	rows, err := db.QueryContext(ctx, `
+		SELECT kind, count(*), max(finalized_at - attempted_at)::text FROM river_job
+		WHERE created_at >= $1 AND kind <> 'webhook_delivery' GROUP BY kind ORDER BY kind`, began)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var kind, took string
+		var n int
+		if err := rows.Scan(&kind, &n, &took); err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "    then %d %s job(s), the longest %s\n", n, kind, took)
+	}
+	return rows.Err()
+}
 
 // timed makes one request and returns how long it took; anything but 200
 // is an error.
