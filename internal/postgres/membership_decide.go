@@ -60,6 +60,11 @@ func (s *MembershipService) decideSet(ctx context.Context, actor guildhall.Actor
 	if !guildhall.CanDecideJoinRequests(actor, g, role) {
 		return nil, guildhall.NotDecider(g)
 	}
+	// The decision's statements, prepared once (getTx, selectTx).
+	err = s.db.warmStmts(ctx, currentRequestsSQL, finishJoinRequestsSQL, auditDecisionsSQL, notifySQL(false, recipientsFrom))
+	if err != nil {
+		return nil, err
+	}
 	var results []guildhall.BulkResult[guildhall.JoinRequest]
 	err = s.db.inTx(ctx, func(tx *sqlx.Tx) error {
 		g, role, err := lockGroup(ctx, tx, actor, groupID)
@@ -69,7 +74,7 @@ func (s *MembershipService) decideSet(ctx context.Context, actor guildhall.Actor
 		if !guildhall.CanDecideJoinRequests(actor, g, role) {
 			return guildhall.NotDecider(g)
 		}
-		current, err := currentRequests(ctx, tx, g, accountIDs)
+		current, err := currentRequests(ctx, s.db, tx, g, accountIDs)
 		if err != nil {
 			return err
 		}
@@ -107,7 +112,7 @@ func (s *MembershipService) decideSet(ctx context.Context, actor guildhall.Actor
 			}
 			decideIDs, decideReasons = append(decideIDs, id), append(decideReasons, reason)
 		}
-		decided, err := finishJoinRequests(ctx, tx, actor, g, decideIDs, decideReasons, status)
+		decided, err := finishJoinRequests(ctx, s.db, tx, actor, g, decideIDs, decideReasons, status)
 		if err != nil {
 			return err
 		}
@@ -131,11 +136,20 @@ func (s *MembershipService) decideSet(ctx context.Context, actor guildhall.Actor
 	return results, nil
 }
 
+// currentRequestsSQL reads, for group $1, each of the requesters $2's
+// pending request or else latest one, with whether they are a member.
+const currentRequestsSQL = `
+		SELECT DISTINCT ON (r.account_id) ` + joinRequestColumns + `,
+			EXISTS (SELECT 1 FROM group_members m WHERE m.group_id = r.group_id AND m.account_id = r.account_id) AS is_member
+		FROM join_requests r` + joinRequestFrom + `
+		WHERE r.group_id = $1 AND r.account_id = ANY ($2::uuid[])
+		ORDER BY r.account_id, r.status = 'PENDING' DESC, r.created_at DESC, r.id DESC`
+
 // currentRequests reads, for each of accountIDs, its pending request to
 // join g or else its latest one, with whether it is a member already, by
 // lowercase id. Ids that are not ids, and requesters with no request, are
 // not in the map.
-func currentRequests(ctx context.Context, tx *sqlx.Tx, g *guildhall.Group, accountIDs []string) (map[string]currentRequest, error) {
+func currentRequests(ctx context.Context, db *DB, tx *sqlx.Tx, g *guildhall.Group, accountIDs []string) (map[string]currentRequest, error) {
 	ids := make([]string, 0, len(accountIDs))
 	for _, id := range accountIDs {
 		if isUUID(id) {
@@ -143,12 +157,7 @@ func currentRequests(ctx context.Context, tx *sqlx.Tx, g *guildhall.Group, accou
 		}
 	}
 	var rows []currentRequest
-	err := tx.SelectContext(ctx, &rows, `
-		SELECT DISTINCT ON (r.account_id) `+joinRequestColumns+`,
-			EXISTS (SELECT 1 FROM group_members m WHERE m.group_id = r.group_id AND m.account_id = r.account_id) AS is_member
-		FROM join_requests r`+joinRequestFrom+`
-		WHERE r.group_id = $1 AND r.account_id = ANY ($2::uuid[])
-		ORDER BY r.account_id, r.status = 'PENDING' DESC, r.created_at DESC, r.id DESC`, g.ID, pq.Array(ids))
+	err := db.selectTx(ctx, tx, &rows, currentRequestsSQL, g.ID, pq.Array(ids))
 	if err != nil {
 		return nil, fmt.Errorf("read join requests: %w", err)
 	}
@@ -159,18 +168,10 @@ func currentRequests(ctx context.Context, tx *sqlx.Tx, g *guildhall.Group, accou
 	return out, nil
 }
 
-// finishJoinRequests moves the pending requests of accountIDs to join g to
-// status in one statement, each with its reason, adds the approved
-// requesters as members in the same statement, and returns them by
-// requester (lowercase ids, as accountIDs are). The caller holds the group lock; a request that stopped being
-// pending meanwhile (its requester cancelled) is left out.
-func finishJoinRequests(ctx context.Context, tx *sqlx.Tx, actor guildhall.Actor, g *guildhall.Group, accountIDs, reasons []string, status guildhall.Status) (map[string]*guildhall.JoinRequest, error) {
-	out := make(map[string]*guildhall.JoinRequest, len(accountIDs))
-	if len(accountIDs) == 0 {
-		return out, nil
-	}
-	var rows []joinRequestRow
-	err := tx.SelectContext(ctx, &rows, `
+// finishJoinRequestsSQL moves the pending requests of group $1 from the
+// requesters $2 to status $4 with the reasons $3, decided by $5, adds the
+// approved as members, and returns the requests.
+const finishJoinRequestsSQL = `
 		WITH x AS (
 			SELECT * FROM unnest($2::uuid[], $3::text[]) AS x(account_id, reason)
 		), r AS (
@@ -183,7 +184,20 @@ func finishJoinRequests(ctx context.Context, tx *sqlx.Tx, actor guildhall.Actor,
 			INSERT INTO group_members (group_id, account_id, role)
 			SELECT $1, account_id, 'MEMBER' FROM r WHERE $4 = 'APPROVED'
 		)
-		SELECT `+joinRequestColumns+` FROM r`+joinRequestFrom,
+		SELECT ` + joinRequestColumns + ` FROM r` + joinRequestFrom
+
+// finishJoinRequests moves the pending requests of accountIDs to join g to
+// status in one statement, each with its reason, adds the approved
+// requesters as members in the same statement, and returns them by
+// requester (lowercase ids, as accountIDs are). The caller holds the group lock; a request that stopped being
+// pending meanwhile (its requester cancelled) is left out.
+func finishJoinRequests(ctx context.Context, db *DB, tx *sqlx.Tx, actor guildhall.Actor, g *guildhall.Group, accountIDs, reasons []string, status guildhall.Status) (map[string]*guildhall.JoinRequest, error) {
+	out := make(map[string]*guildhall.JoinRequest, len(accountIDs))
+	if len(accountIDs) == 0 {
+		return out, nil
+	}
+	var rows []joinRequestRow
+	err := db.selectTx(ctx, tx, &rows, finishJoinRequestsSQL,
 		g.ID, pq.Array(accountIDs), pq.Array(reasons), status, nullIfEmpty(actor.ID))
 	if err != nil {
 		return nil, fmt.Errorf("decide join requests: %w", err)
@@ -236,30 +250,12 @@ func (s *MembershipService) afterDecisions(ctx context.Context, tx *sqlx.Tx, act
 	if status == guildhall.Rejected {
 		action = guildhall.ActionJoinRequestRejected
 	}
-	return auditDecisions(ctx, tx, actor, g, action, done)
+	return auditDecisions(ctx, s.db, tx, actor, g, action, done)
 }
 
-// auditDecisions writes, in one statement, the audit entry of each decided
-// request of done (ids in done's order, as writing them one by one would
-// give) and its event, built in SQL as endPendingJoinRequests builds them
-// (the group as the decisions left it, marshalled once in Go), and queues
-// the event's deliveries: no subject is marshalled per request in Go, and
-// no audit id comes back to Go to be sent again with the events.
-func auditDecisions(ctx context.Context, tx *sqlx.Tx, actor guildhall.Actor, g *guildhall.Group, action string, done []*guildhall.JoinRequest) error {
-	group, err := json.Marshal(g)
-	if err != nil {
-		return fmt.Errorf("event subject: %w", err)
-	}
-	types := guildhall.EventsOf(action)
-	if len(types) != 1 {
-		return fmt.Errorf("audit decisions: %s raises %d events, want one", action, len(types))
-	}
-	ids := make([]string, len(done))
-	for i, r := range done {
-		ids[i] = r.ID
-	}
-	var out targets
-	err = tx.GetContext(ctx, &out, `
+// auditDecisionsSQL writes the audit entries and events of the decided
+// requests $1 (see auditDecisions) and selects their deliveries.
+var auditDecisionsSQL = `
 		WITH w AS (
 			SELECT q.*, nextval('audit_log_id_seq') AS audit_id FROM (
 				SELECT r.id, r.account_id, r.status, r.rejection_reason, r.answers, r.created_at, r.decided_at,
@@ -278,11 +274,33 @@ func auditDecisions(ctx context.Context, tx *sqlx.Tx, actor guildhall.Actor, g *
 			-- (SELECT $9::jsonb): the group parsed once, not per row.
 			INSERT INTO events (type, actor_id, actor_name, audit_id, group_id, subject)
 			SELECT $7::text, NULLIF($2, '')::uuid, $3, w.audit_id, $8::uuid,
-				jsonb_build_object('Group', (SELECT $9::jsonb), 'JoinRequest', `+joinRequestSubject("$8", "$6", "$10")+`)
+				jsonb_build_object('Group', (SELECT $9::jsonb), 'JoinRequest', ` + joinRequestSubject("$8", "$6", "$10") + `)
 			FROM w
 			RETURNING id, type
 		)
-		SELECT `+deliveryTargets("$8"),
+		SELECT ` + deliveryTargets("$8")
+
+// auditDecisions writes, in one statement, the audit entry of each decided
+// request of done (ids in done's order, as writing them one by one would
+// give) and its event, built in SQL as endPendingJoinRequests builds them
+// (the group as the decisions left it, marshalled once in Go), and queues
+// the event's deliveries: no subject is marshalled per request in Go, and
+// no audit id comes back to Go to be sent again with the events.
+func auditDecisions(ctx context.Context, db *DB, tx *sqlx.Tx, actor guildhall.Actor, g *guildhall.Group, action string, done []*guildhall.JoinRequest) error {
+	group, err := json.Marshal(g)
+	if err != nil {
+		return fmt.Errorf("event subject: %w", err)
+	}
+	types := guildhall.EventsOf(action)
+	if len(types) != 1 {
+		return fmt.Errorf("audit decisions: %s raises %d events, want one", action, len(types))
+	}
+	ids := make([]string, len(done))
+	for i, r := range done {
+		ids[i] = r.ID
+	}
+	var out targets
+	err = db.getTx(ctx, tx, &out, auditDecisionsSQL,
 		pq.Array(ids), actor.ID, actorName(actor), action, guildhall.TargetJoinRequest, g.Name, types[0], g.ID,
 		string(group), g.Slug, guildhall.Pending, guildhall.Rejected)
 	if err != nil {

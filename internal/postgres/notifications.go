@@ -65,8 +65,11 @@ func (db *DB) notify(ctx context.Context, tx *sqlx.Tx, n newNotification, recipi
 	if len(recipients) == 0 {
 		return nil, nil
 	}
-	return db.notifyFrom(ctx, tx, n, `SELECT DISTINCT r FROM unnest($1::uuid[]) AS r`, pq.Array(recipients))
+	return db.notifyFrom(ctx, tx, n, recipientsFrom, pq.Array(recipients))
 }
+
+// recipientsFrom is notify's query of recipients, for notifyFrom.
+const recipientsFrom = `SELECT DISTINCT r FROM unnest($1::uuid[]) AS r`
 
 // notifyFrom is notify for the recipients the query from selects (one
 // column, each recipient once) with arg as its $1; it may also read n's
@@ -84,27 +87,38 @@ func (db *DB) notifyFrom(ctx context.Context, tx *sqlx.Tx, n newNotification, fr
 	if !n.At.IsZero() {
 		at = n.At
 	}
+	var out []notified
+	err := db.selectTx(ctx, tx, &out, notifySQL(n.Batch, from),
+		arg, n.Kind, batchKey, n.GroupID, n.GroupName, n.Status, n.Reason, count, db.Mail, n.Kind.Topic(), at)
+	if err != nil {
+		return nil, fmt.Errorf("notify %s: %w", n.Kind, err)
+	}
+	return out, db.queueEmails(ctx, tx, out)
+}
+
+// notifySQL is notifyFrom's statement, for batched notifications or not,
+// reading the recipients from the query from.
+func notifySQL(batch bool, from string) string {
 	// A notification that is never merged (no batch key) cannot conflict:
 	// it is inserted plainly, without the speculative insertion ON
 	// CONFLICT costs every row (a privacy change writes 10,000 of them).
-	merge, inserted := `ON CONFLICT (account_id, batch_key) WHERE read_at IS NULL AND batch_key IS NOT NULL
+	merge, inserted := "", "true"
+	if batch {
+		merge, inserted = `ON CONFLICT (account_id, batch_key) WHERE read_at IS NULL AND batch_key IS NOT NULL
 			DO UPDATE SET count = n.count + EXCLUDED.count, updated_at = now(), group_name = EXCLUDED.group_name,
 				digest_due = n.digest_due OR ($9::boolean AND COALESCE((SELECT p.mode FROM email_preferences p
 					WHERE p.account_id = n.account_id AND p.topic = $10), 'AT_ONCE') <> 'OFF')`, `(n.xmax = 0)`
-	if batchKey == nil {
-		merge, inserted = "", "true"
 	}
-	var out []notified
-	err := tx.SelectContext(ctx, &out, `
+	return `
 		WITH w AS (
 			INSERT INTO notifications AS n (account_id, kind, batch_key, group_id, group_name, status, reason, count, digest_due,
 				created_at, updated_at)
 			SELECT r, $2::text, $3::text, NULLIF($4, '')::uuid, $5::text, $6::text, $7::text, $8::int,
 				$9::boolean AND COALESCE(p.mode, 'AT_ONCE') = 'DIGEST',
 				COALESCE($11::timestamptz, now()), COALESCE($11::timestamptz, now())
-			FROM (`+from+`) AS x(r) LEFT JOIN email_preferences p ON p.account_id = r AND p.topic = $10
-			`+merge+`
-			RETURNING n.account_id, n.id, `+inserted+` AS inserted, n.digest_due
+			FROM (` + from + `) AS x(r) LEFT JOIN email_preferences p ON p.account_id = r AND p.topic = $10
+			` + merge + `
+			RETURNING n.account_id, n.id, ` + inserted + ` AS inserted, n.digest_due
 		), c AS (
 			INSERT INTO notification_counts (account_id, unread)
 			SELECT account_id, 1 FROM w WHERE inserted
@@ -112,12 +126,7 @@ func (db *DB) notifyFrom(ctx context.Context, tx *sqlx.Tx, n newNotification, fr
 		)
 		SELECT w.account_id, w.id, w.inserted, true AS at_once
 		FROM w LEFT JOIN email_preferences p ON p.account_id = w.account_id AND p.topic = $10
-		WHERE $9::boolean AND w.inserted AND NOT w.digest_due AND COALESCE(p.mode, 'AT_ONCE') = 'AT_ONCE'`,
-		arg, n.Kind, batchKey, n.GroupID, n.GroupName, n.Status, n.Reason, count, db.Mail, n.Kind.Topic(), at)
-	if err != nil {
-		return nil, fmt.Errorf("notify %s: %w", n.Kind, err)
-	}
-	return out, db.queueEmails(ctx, tx, out)
+		WHERE $9::boolean AND w.inserted AND NOT w.digest_due AND COALESCE(p.mode, 'AT_ONCE') = 'AT_ONCE'`
 }
 
 // notifyOne writes n to one recipient.
