@@ -243,7 +243,7 @@ func jobsAfter(ctx context.Context, db *sql.DB, began time.Time, stderr io.Write
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
+	defer func() { _ = rows.Close() }()
 	for rows.Next() {
 		var kind, took string
 		var n int
