@@ -56,6 +56,13 @@ func (w *fanOutWorker) Work(ctx context.Context, job *river.Job[postgres.EndedRe
 	return err
 }
 
+// Timeout gives a fan-out longer than River's default minute: 10,000
+// requests take a few seconds, but a job cut short is retried whole, and
+// one that always ran past its timeout would never finish.
+func (w *fanOutWorker) Timeout(*river.Job[postgres.EndedRequestsFanOut]) time.Duration {
+	return 15 * time.Minute
+}
+
 // limitSweep deletes the rate-limit buckets that have refilled (a missing
 // bucket starts full, so only the table's size changes).
 type limitSweep struct{}
