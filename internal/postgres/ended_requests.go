@@ -50,6 +50,9 @@ func endPendingJoinRequests(ctx context.Context, db *DB, tx *sqlx.Tx, actor guil
 	if err != nil {
 		return 0, fmt.Errorf("event subject: %w", err)
 	}
+	if types := guildhall.EventsOf(e.Action); len(types) != 1 { // refused here, not by a job retried in vain
+		return 0, fmt.Errorf("end pending join requests: %s raises %d events, want one", e.Action, len(types))
+	}
 	var out struct {
 		Ended     int64     `db:"ended"`
 		DecidedAt time.Time `db:"decided_at"`
