@@ -186,8 +186,11 @@ func (s *GroupService) QueryGroups(ctx context.Context, actor guildhall.Actor, q
 	// read through the filter's index and sorted (fewRowsSQL), and their
 	// number is the total; more are read by walking the sort's index.
 	byName := slices.ContainsFunc(q.Conditions, func(c guildhall.Condition) bool { return c.Field == guildhall.FieldName })
+	// The dashboard's search needs no count first: searchPageSQL chooses
+	// its way in the statement of its rows, which carry the total.
+	word, others, search := dashboardSearch(q, cursor)
 	few, many := -1, false // few: how many match, when at most fewMatches
-	if byName {
+	if byName && !search {
 		var n int
 		if err := s.db.getPrepared(ctx, &n, countSQL(conds, fewMatches), args...); err != nil {
 			return nil, fmt.Errorf("count groups: %w", err)
@@ -216,6 +219,10 @@ func (s *GroupService) QueryGroups(ctx context.Context, actor guildhall.Actor, q
 	rowsSQL := `SELECT ` + total + sortExpr + `::text AS sort_key, ` + groupViewColumns + groupViewJoins + `
 		WHERE ` + filter + keyset + order + paging
 	switch {
+	case search:
+		if rowsSQL, rowsArgs, err = searchPageSQL(actor, word, others, sortExpr, sortType, desc, cursor, limit, offset); err != nil {
+			return nil, fmt.Errorf("query groups: %w", err)
+		}
 	case few >= 0:
 		rowsSQL = fewRowsSQL(sortExpr, strings.Join(conds, " AND "), keyset, order, paging)
 	case byName:
@@ -245,7 +252,7 @@ func (s *GroupService) QueryGroups(ctx context.Context, actor guildhall.Actor, q
 			if page.Total, err = visibleGroupsTotal(ctx, s.db, actor, privacies); err != nil {
 				return nil, err
 			}
-		} else if total != "" && len(rows) > 0 {
+		} else if (total != "" || search) && len(rows) > 0 {
 			page.Total, page.TotalOver = bounded(int(rows[0].Total.Int64), upTo)
 		} else if page.Total, page.TotalOver, err = countGroups(ctx, s.db, conds, args, upTo, upTo == q.CountUpTo); err != nil {
 			return nil, err
