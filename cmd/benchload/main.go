@@ -42,6 +42,7 @@ type options struct {
 	reuse     bool
 	clients   int
 	duration  time.Duration
+	warmup    time.Duration // each page driven this long, uncounted, before any is measured
 	actions   int
 	seed      seed.Options
 	out       string
@@ -85,6 +86,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&o.reuse, "reuse", false, "reuse the seeded database when it exists instead of seeding afresh")
 	fs.IntVar(&o.clients, "clients", 16, "concurrent clients on every page")
 	fs.DurationVar(&o.duration, "duration", 5*time.Second, "how long each page is driven")
+	fs.DurationVar(&o.warmup, "warmup", 500*time.Millisecond, "how long each page is driven, uncounted, in a pass over every page before the measured one (0: none)")
 	fs.IntVar(&o.actions, "actions", 10, "how many times each action is timed")
 	fs.IntVar(&o.seed.Accounts, "accounts", o.seed.Accounts, "seeded accounts")
 	fs.IntVar(&o.seed.Groups, "groups", o.seed.Groups, "seeded groups")
@@ -280,6 +282,19 @@ func measure(ctx context.Context, admin *sqlx.DB, dbURL func(string) string, o o
 	}
 	br.yard = append(br.yard, yard())
 	fmt.Fprintf(stderr, "  yardstick: %.0f req/s  cpu %.3f ms/req (db %.3f)\n", br.yard[0].Rate(), br.yard[0].CPUPerRequest(), br.yard[0].dbPerRequest())
+	// A server that has just started has a small heap, cold backends and
+	// none of its statements prepared on most of its connections: one
+	// uncounted pass over every page first, so that the first pages
+	// measured are not charged for what a running site has long done.
+	if o.warmup > 0 {
+		for _, t := range pageTargets(in, fx) {
+			if o.runs(t.name) {
+				warm, cancel := context.WithTimeout(ctx, o.warmup)
+				runLoops(warm, hc, o.clients, t.want, t.do)
+				cancel()
+			}
+		}
+	}
 	for _, t := range pageTargets(in, fx) {
 		if !o.runs(t.name) {
 			continue
