@@ -147,6 +147,12 @@ type GroupQuery struct {
 	// search matching thousands costs what one matching a hundred does;
 	// the API's total stays exact (its contract).
 	CountUpTo int
+	// NoViewerState says the caller reads nothing of what the viewer is to
+	// each group (GroupView.ViewerRole, HasPendingRequest), as the API,
+	// whose group objects carry neither: the store may then leave them
+	// zero rather than look up the viewer's membership and join request
+	// of every row.
+	NoViewerState bool
 }
 
 // SearchCountUpTo is how far the dashboard's search counts its matches

@@ -11,11 +11,12 @@ import (
 )
 
 // TestKeptCountsStayExact races joins, leaves, cancellations, bulk
-// decisions, privacy changes, creations and deletions, then checks every
-// count that is kept rather than counted (pending requests per group, live
-// groups per privacy, members per group) against a fresh count(*), and the
-// numbers a person reads (the inbox badge, the directory's total) against
-// counting what they stand for.
+// decisions, privacy changes, renames, creations and deletions, then checks
+// every count that is kept rather than counted (pending requests per group,
+// live groups per privacy and per name prefix, members per group) against a
+// fresh count(*), and the numbers a person reads (the inbox badge, the
+// directory's total, a name-prefix query's total) against counting what
+// they stand for.
 func TestKeptCountsStayExact(t *testing.T) {
 	t.Parallel()
 	f := newMembershipFixture(t)
@@ -99,16 +100,30 @@ func TestKeptCountsStayExact(t *testing.T) {
 			check("privacy change", err)
 		}
 	}, func() {
-		for i := range rounds / 2 {
-			c, err := f.s.Groups.CreateGroup(f.ctx, site, guildhall.GroupInput{
-				Name: fmt.Sprintf("Pop-up %d", i), Privacy: []guildhall.Privacy{guildhall.Public, guildhall.Private, guildhall.Secret}[i%3]}, "")
-			check("create", err)
-			if err == nil && c.Group != nil && i%2 == 0 {
-				_, err = f.s.Groups.DeleteGroup(f.ctx, site, c.Group.ID)
-				check("delete", err)
-			}
+		// Renames among names that share their first letters with each
+		// other and with the groups created meanwhile, racing the privacy
+		// changes of the same groups.
+		names := []string{"Alpine", "Gamma Ray", "Alphabet", "Gamut", "Alpha", "Gamma"}
+		for i := range rounds {
+			name := names[i%len(names)]
+			_, err := f.s.Groups.UpdateGroup(f.ctx, ada, groups[[]int{0, 2, 1, 3}[i%4]].ID, guildhall.GroupUpdate{Name: &name})
+			check("rename", err)
 		}
 	})
+	for w := range 2 {
+		workers = append(workers, func() {
+			for i := range rounds / 2 {
+				c, err := f.s.Groups.CreateGroup(f.ctx, site, guildhall.GroupInput{
+					Name:    fmt.Sprintf("%s %d-%d", []string{"Pop-up", "Alpine", "Gam"}[(i+w)%3], w, i),
+					Privacy: []guildhall.Privacy{guildhall.Public, guildhall.Private, guildhall.Secret}[i%3]}, "")
+				check("create", err)
+				if err == nil && c.Group != nil && i%2 == w {
+					_, err = f.s.Groups.DeleteGroup(f.ctx, site, c.Group.ID)
+					check("delete", err)
+				}
+			}
+		})
+	}
 	startTogether(workers...)
 	for _, msg := range failures {
 		t.Error(msg)
@@ -142,6 +157,10 @@ func TestKeptCountsStayExact(t *testing.T) {
 			t.Errorf("%s drifted: %s", d.name, r)
 		}
 	}
+	f.wantPrefixCountsExact()
+	if n := f.count(`SELECT count(*) FROM groups WHERE name LIKE 'Alp%' OR name LIKE 'Gam%'`); n < 4 {
+		t.Fatalf("only %d groups named Alp… or Gam…: the renames and creations raced nothing", n)
+	}
 
 	for _, a := range append([]guildhall.Actor{site, ada}, people...) {
 		badge, err := f.ms.InboxCount(f.ctx, a)
@@ -173,6 +192,16 @@ func TestKeptCountsStayExact(t *testing.T) {
 			WHERE `+groupVisible, viewerArgs(a)...)
 		if page.Total != counted {
 			t.Errorf("%s's directory says %d groups, %d are visible", a.DisplayName, page.Total, counted)
+		}
+		for _, prefix := range []string{"a", "AL", "alp", "Alpha", "g", "gam", "Gamma R", "pop-up 1-", "Pop-up 0-10"} {
+			page, err := f.s.Groups.QueryGroups(f.ctx, a, guildhall.GroupQuery{Limit: 1,
+				Conditions: []guildhall.Condition{{Field: guildhall.FieldName, Op: guildhall.OpStartsWith, Value: prefix}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := len(f.visiblePrefixMatches(a, prefix)); page.Total != want {
+				t.Errorf("%s's query of names starting %q says %d groups, %d are visible", a.DisplayName, prefix, page.Total, want)
+			}
 		}
 	}
 }

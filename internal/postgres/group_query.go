@@ -111,7 +111,8 @@ type groupRow struct {
 	guildhall.GroupView
 	SortKey string `db:"sort_key"`
 	// Total is the directory's total, read with the rows when the filter
-	// is by privacy alone (visibleGroupsTotalSQL); NULL otherwise.
+	// is by privacy alone (visibleGroupsTotalSQL) or by a name prefix
+	// alone (prefixRowsSQL); NULL otherwise.
 	Total sql.NullInt64 `db:"total"`
 }
 
@@ -182,10 +183,15 @@ func (s *GroupService) QueryGroups(ctx context.Context, actor guildhall.Actor, q
 	if upTo > 0 {
 		upTo = max(upTo, q.Offset+q.Limit)
 	}
+	// A name prefix alone (the API's $startsWith, counted without a bound)
+	// has its total kept: prefixRowsSQL reads it with the rows and lets it
+	// choose the way to them, so no count goes first.
+	prefixed, kept := namePrefixOnly(q.Conditions)
+	prefixed = prefixed && q.CountUpTo == 0
 	// A search counts its matches up to fewMatches first: few of them are
 	// read through the filter's index and sorted (fewRowsSQL), and their
 	// number is the total; more are read by walking the sort's index.
-	byName := slices.ContainsFunc(q.Conditions, func(c guildhall.Condition) bool { return c.Field == guildhall.FieldName })
+	byName := !prefixed && slices.ContainsFunc(q.Conditions, func(c guildhall.Condition) bool { return c.Field == guildhall.FieldName })
 	// The dashboard's search needs no count first: searchPageSQL chooses
 	// its way in the statement of its rows, which carry the total.
 	word, others, search := dashboardSearch(q, cursor)
@@ -205,8 +211,8 @@ func (s *GroupService) QueryGroups(ctx context.Context, actor guildhall.Actor, q
 	overBound := many && upTo > 0 && upTo <= fewMatches
 	total := ""
 	switch {
-	case few >= 0 || overBound:
-		// The total is known.
+	case few >= 0 || overBound || prefixed:
+		// The total is known, or read by prefixRowsSQL.
 	case byPrivacy && counting:
 		total = visibleGroupsTotalSQL(privacies) + ` AS total, `
 	case counting && upTo == q.CountUpTo:
@@ -227,8 +233,10 @@ func (s *GroupService) QueryGroups(ctx context.Context, actor guildhall.Actor, q
 		rowsSQL = fewRowsSQL(sortExpr, strings.Join(conds, " AND "), keyset, order, paging)
 	case byName:
 		rowsSQL = searchRowsSQL(total, sortExpr, strings.Join(conds, " AND ")+keyset, order, paging)
+	case prefixed:
+		rowsSQL = prefixRowsSQL(kept, counting, q.NoViewerState, sortExpr, keyset, order, paging)
 	}
-	var rows []groupRow
+	rows := make([]groupRow, 0, limit) // scanning appends without growing
 	err = s.db.selectPrepared(ctx, &rows, rowsSQL, rowsArgs...)
 	if err != nil {
 		return nil, fmt.Errorf("query groups: %w", err)
@@ -244,6 +252,12 @@ func (s *GroupService) QueryGroups(ctx context.Context, actor guildhall.Actor, q
 			page.Total, page.TotalOver = upTo, true
 		} else if cursor == nil && len(rows) < q.Limit && (len(rows) > 0 || q.Offset == 0) {
 			page.Total = q.Offset + len(rows)
+		} else if prefixed && len(rows) > 0 && rows[0].Total.Valid {
+			page.Total = int(rows[0].Total.Int64)
+		} else if prefixed {
+			if page.Total, err = prefixTotal(ctx, s.db, args); err != nil {
+				return nil, err
+			}
 		} else if byPrivacy && len(rows) > 0 {
 			page.Total = int(rows[0].Total.Int64)
 		} else if byPrivacy {

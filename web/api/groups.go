@@ -120,7 +120,9 @@ func (h *Handler) queryGroups(w http.ResponseWriter, r *http.Request, actor guil
 }
 
 // answerGroups runs q and writes the page with the metadata of its paging.
+// The API's group objects say nothing of the caller's role in a group.
 func (h *Handler) answerGroups(w http.ResponseWriter, r *http.Request, actor guildhall.Actor, q *groupQuery) error {
+	q.NoViewerState = true
 	page, err := h.cfg.Groups.QueryGroups(r.Context(), actor, q.GroupQuery)
 	if err != nil {
 		// The service checks the cursor itself; name it as the caller sent it.
