@@ -28,7 +28,9 @@ var jsonBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 const maxPooledBuffer = 64 << 10
 
 // writeJSON encodes v into a buffer first, so a failed encoding is a clean
-// 500 rather than half a body.
+// 500 rather than half a body. Its length is known then: an answer longer
+// than net/http buffers (a page of groups) goes out in one piece rather
+// than chunked, a write fewer.
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	buf := jsonBuffers.Get().(*bytes.Buffer)
 	buf.Reset()
@@ -44,6 +46,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
 	w.WriteHeader(status)
 	w.Write(buf.Bytes())
 }
