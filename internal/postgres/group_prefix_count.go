@@ -49,6 +49,13 @@ const prefixArg = `(SELECT lower($3::text))`
 // groups_name_prefix_idx the same way.
 const prefixCond = `lower(g.name) ^@ ` + prefixArg
 
+// walkedPrefixCond is prefixCond as a walk of another index judges each
+// entry it passes: strpos(…) = 1 is the same test (the first match of the
+// prefix is at the start) for every deterministic collation, as ^@ needs
+// one too, and costs a third of what ^@ does (about 260 instructions an
+// entry against 770, which text_substring spends counting characters).
+const walkedPrefixCond = `strpos(lower(g.name), ` + prefixArg + `) = 1`
+
 // keptPrefixTotalSQL is how many live groups whose lowercased name starts
 // with lower($3) the viewer $1 (a site admin when $2) may see, from the
 // kept counts: public and private groups by their rows; secret ones by
@@ -108,7 +115,7 @@ func prefixRowsSQL(kept, exact, noViewer bool, sortExpr, keyset, order, paging s
 			JOIN groups g ON g.id = f.id
 			WHERE (SELECT n FROM t) <= ` + few + keyset + order + paging + `)
 		UNION ALL
-		(SELECT g.id FROM groups g WHERE ` + groupVisibleByID + ` AND ` + prefixCond + keyset + `
+		(SELECT g.id FROM groups g WHERE ` + groupVisibleByID + ` AND ` + walkedPrefixCond + keyset + `
 			AND ((SELECT n FROM t) > ` + few + `) IS NOT FALSE` + order + paging + `)
 	) p
 	JOIN groups g ON g.id = p.id` + viewer + order
