@@ -10,13 +10,19 @@
 -- hard) delete, each prefix adjusted once per statement.
 --
 -- Write side: a new group adds one to at most 8 rows of its privacy. Every
--- creation already locks its privacy's row of group_privacy_counts until it
--- commits, so creations of one privacy already wait for each other there
--- and the prefix rows (taken first, in (prefix, privacy) order by every
--- statement, so none can deadlock) add no new wait to them; a rename now
--- waits for a creation of the same privacy and first letter, and the
--- reverse. An update that changes no name, privacy or liveness (members
--- count, last activity) touches no row. The seed's bulk insert adjusts each
+-- creation, deletion and privacy change already locks its privacies' rows
+-- of group_privacy_counts until it commits (migration 00010), and takes
+-- them before its prefix rows (the triggers fire in name order), so those
+-- writes of one privacy already wait for each other there and the prefix
+-- rows add no wait of their own; a rename, which changes no privacy count,
+-- locks its privacy's row too, so it now waits for a creation, deletion or
+-- privacy change of that privacy in flight, and they for it. As no prefix
+-- row is taken without its privacy's row, none is ever waited for, and a
+-- write of one group (which takes its privacy rows in order, then its
+-- prefix rows) cannot deadlock with another, nor with a long transaction
+-- such as the seed's, waiting as it does on a privacy row and holding
+-- nothing. An update that changes no name, privacy or liveness (members
+-- count, last activity) locks nothing. The seed's bulk insert adjusts each
 -- prefix once per statement of 20,000 groups.
 CREATE TABLE group_name_prefix_counts (
     -- left(lower(name), n) for n in 1..8: a lookup by lower(prefix) finds
@@ -55,11 +61,27 @@ BEGIN
     ELSIF EXISTS (SELECT FROM new_rows nr JOIN old_rows o ON o.id = nr.id
             WHERE nr.name IS DISTINCT FROM o.name OR nr.privacy IS DISTINCT FROM o.privacy
                 OR (nr.deleted_at IS NULL) <> (o.deleted_at IS NULL)) THEN
-        -- Only the rows whose name, privacy or liveness changed. Most
-        -- updates of a group (members count, last activity) change none:
-        -- then the check above is all they cost (0.015 ms, where the
-        -- insert below with nothing to insert cost 0.03 to 0.05 ms), and
-        -- nothing is locked.
+        -- Only the rows whose name, privacy or liveness changed, as they
+        -- were and as they are while live. Most updates of a group (members
+        -- count, last activity) change none of the three: the check above
+        -- is all they cost (about what the privacy counts' trigger costs,
+        -- 0.015 to 0.1 ms), and they lock nothing.
+        --
+        -- The privacies' rows of group_privacy_counts are locked first, in
+        -- order: a privacy change or deletion has them already
+        -- (groups_privacy_update), a rename takes them here. So every
+        -- change of the prefix counts holds its privacies' rows before its
+        -- prefix rows, and writers wait for each other on those alone.
+        PERFORM FROM group_privacy_counts c
+        WHERE c.privacy IN (
+            SELECT x.privacy
+            FROM new_rows nr JOIN old_rows o ON o.id = nr.id,
+                LATERAL (VALUES (nr.privacy, nr.deleted_at), (o.privacy, o.deleted_at)) AS x (privacy, deleted_at)
+            WHERE (nr.name IS DISTINCT FROM o.name OR nr.privacy IS DISTINCT FROM o.privacy
+                    OR (nr.deleted_at IS NULL) <> (o.deleted_at IS NULL))
+                AND x.deleted_at IS NULL)
+        ORDER BY c.privacy
+        FOR NO KEY UPDATE;
         INSERT INTO group_name_prefix_counts AS c (prefix, privacy, live)
         SELECT left(lower(d.name), n), d.privacy, sum(d.delta)
         FROM (
@@ -78,19 +100,20 @@ BEGIN
 END $$;
 -- +goose StatementEnd
 
--- Named to fire before the groups_privacy_* triggers of the same event
--- (triggers fire in name order): every statement takes its prefix rows and
--- then its privacy rows, the same order for all.
-CREATE TRIGGER groups_name_prefix_insert AFTER INSERT ON groups
+-- Named to fire right after the groups_privacy_* trigger of the same event
+-- (triggers fire in name order): a statement takes its privacy row first,
+-- so a write that waits for another of its privacy (a long transaction,
+-- such as the seed's) waits holding no prefix row that the other may need.
+CREATE TRIGGER groups_privacy_insert_prefixes AFTER INSERT ON groups
     REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION keep_group_name_prefix_counts();
-CREATE TRIGGER groups_name_prefix_update AFTER UPDATE ON groups
+CREATE TRIGGER groups_privacy_update_prefixes AFTER UPDATE ON groups
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION keep_group_name_prefix_counts();
-CREATE TRIGGER groups_name_prefix_delete AFTER DELETE ON groups
+CREATE TRIGGER groups_privacy_delete_prefixes AFTER DELETE ON groups
     REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION keep_group_name_prefix_counts();
 
 -- +goose Down
-DROP TRIGGER groups_name_prefix_delete ON groups;
-DROP TRIGGER groups_name_prefix_update ON groups;
-DROP TRIGGER groups_name_prefix_insert ON groups;
+DROP TRIGGER groups_privacy_delete_prefixes ON groups;
+DROP TRIGGER groups_privacy_update_prefixes ON groups;
+DROP TRIGGER groups_privacy_insert_prefixes ON groups;
 DROP FUNCTION keep_group_name_prefix_counts();
 DROP TABLE group_name_prefix_counts;
