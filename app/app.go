@@ -152,7 +152,11 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		if err != nil {
 			return err
 		}
-		defer ms.Close()
+		defer func() {
+			if err := ms.Close(); err != nil {
+				logger.Warn("close the metrics server", "err", err)
+			}
+		}()
 	}
 	go func() { errc <- hs.Serve(ln) }()
 	logger.Info("Guildhall is serving at http://" + ln.Addr().String() + "/")

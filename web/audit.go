@@ -167,26 +167,32 @@ func (s *Server) auditExport(w http.ResponseWriter, r *http.Request) {
 	}
 	rc := http.NewResponseController(w)
 	started := false
-	start := func() {
+	start := func() error {
 		started = true
 		name := "guildhall-audit-" + time.Now().UTC().Format("20060102-150405") + "." + format
 		w.Header().Set("Content-Type", map[string]string{"csv": "text/csv; charset=utf-8", "jsonl": "application/jsonl; charset=utf-8"}[format])
 		w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
 		w.Header().Set("Cache-Control", "no-store")
 		w.WriteHeader(http.StatusOK)
-		ex.header()
+		return ex.header()
 	}
 	n := 0
 	err = s.Audit.EachAudit(r.Context(), viewer(r), q, func(e guildhall.AuditEntry) error {
 		if !started {
-			start()
+			if err := start(); err != nil {
+				return err
+			}
 		}
 		if err := ex.entry(e); err != nil {
 			return err
 		}
 		if n++; n%500 == 0 {
-			ex.flush()
-			rc.Flush() // a client that stops reading stops the query
+			if err := ex.flush(); err != nil {
+				return err
+			}
+			if err := rc.Flush(); err != nil {
+				return err // a client that stops reading stops the query
+			}
 		}
 		return nil
 	})
@@ -198,25 +204,30 @@ func (s *Server) auditExport(w http.ResponseWriter, r *http.Request) {
 		s.Logger.Error("audit export", "err", err, "request_id", requestID(r), "rows", n)
 	default:
 		if !started {
-			start()
+			err = start()
 		}
-		ex.flush()
+		if err == nil {
+			err = ex.flush()
+		}
+		if err != nil {
+			s.Logger.Error("audit export", "err", err, "request_id", requestID(r), "rows", n)
+		}
 	}
 }
 
 // auditExporter writes one export format.
 type auditExporter interface {
-	header()
+	header() error
 	entry(e guildhall.AuditEntry) error
-	flush()
+	flush() error
 }
 
 type csvExport struct{ w *csv.Writer }
 
 func newCSVExport(w io.Writer) *csvExport { return &csvExport{w: csv.NewWriter(w)} }
 
-func (c *csvExport) header() {
-	c.w.Write([]string{"id", "at", "actor_id", "actor_name", "action", "target_type", "target_id", "target_name", "sentence", "before", "after"})
+func (c *csvExport) header() error {
+	return c.w.Write([]string{"id", "at", "actor_id", "actor_name", "action", "target_type", "target_id", "target_name", "sentence", "before", "after"})
 }
 
 func (c *csvExport) entry(e guildhall.AuditEntry) error {
@@ -229,7 +240,10 @@ func (c *csvExport) entry(e guildhall.AuditEntry) error {
 		string(e.Before.Raw), string(e.After.Raw)})
 }
 
-func (c *csvExport) flush() { c.w.Flush() }
+func (c *csvExport) flush() error {
+	c.w.Flush()
+	return c.w.Error()
+}
 
 // cell keeps a name people chose from being read as a formula by a
 // spreadsheet (CSV injection): a leading = + - @ gets a quote mark.
@@ -257,7 +271,7 @@ type auditLine struct {
 	After      json.RawMessage `json:"after"`
 }
 
-func (j *jsonlExport) header() {}
+func (j *jsonlExport) header() error { return nil }
 
 func (j *jsonlExport) entry(e guildhall.AuditEntry) error {
 	return j.enc.Encode(auditLine{ID: e.ID, At: e.At.UTC(), ActorID: e.ActorID, ActorName: e.ActorName, Action: e.Action,
@@ -265,4 +279,4 @@ func (j *jsonlExport) entry(e guildhall.AuditEntry) error {
 		Before: e.Before.Raw, After: e.After.Raw})
 }
 
-func (j *jsonlExport) flush() {}
+func (j *jsonlExport) flush() error { return nil }

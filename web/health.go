@@ -44,5 +44,5 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(code)
-	json.NewEncoder(w).Encode(ready)
+	_ = json.NewEncoder(w).Encode(ready) // the status is sent; a client gone is nothing to act on
 }

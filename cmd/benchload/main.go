@@ -129,7 +129,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		defer cluster.Stop()
+		defer func() {
+			if err := cluster.Stop(); err != nil {
+				logger.Warn("stop the bench cluster", "err", err)
+			}
+		}()
 		dbURL = cluster.URL
 		o.pmFile = postmasterFile(dir)
 	}
@@ -235,7 +239,11 @@ func measure(ctx context.Context, admin *sqlx.DB, dbURL func(string) string, o o
 	if _, err := admin.ExecContext(ctx, `CREATE DATABASE `+ident(name)+` TEMPLATE `+ident(o.seedDB)); err != nil {
 		return nil, fmt.Errorf("copy the seeded database: %w", err)
 	}
-	defer admin.ExecContext(context.Background(), `DROP DATABASE IF EXISTS `+ident(name)+` WITH (FORCE)`)
+	defer func() {
+		if _, err := admin.ExecContext(context.Background(), `DROP DATABASE IF EXISTS `+ident(name)+` WITH (FORCE)`); err != nil {
+			fmt.Fprintf(stderr, "drop the copy %s: %v\n", name, err)
+		}
+	}()
 
 	started := time.Now()
 	in, err := start(ctx, b.label, b.path, dbURL(name), filepath.Join(os.TempDir(), "benchload-"+name+".log"), o.profile != "")

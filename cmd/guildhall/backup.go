@@ -63,7 +63,7 @@ func backup(ctx context.Context, args []string, stdout io.Writer, logger *slog.L
 		return fmt.Errorf("backup: %w", err)
 	}
 	tmpName := tmp.Name()
-	defer os.Remove(tmpName) // a no-op once renamed
+	defer func() { _ = os.Remove(tmpName) }() // a no-op once renamed; a partial file left is named as one
 	tmp.Close()
 	var errOut bytes.Buffer
 	cmd := exec.CommandContext(ctx, pgDump, "--format=custom", "--no-password", "--file="+tmpName, "--dbname="+url)

@@ -87,8 +87,8 @@ func Start(t testing.TB, mode Mode) *Server {
 		t.Fatal(err)
 	}
 	s.Addr = ln.Addr().String()
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
+	go func() { _ = srv.Serve(ln) }() // returns when Cleanup closes it
+	t.Cleanup(func() { _ = srv.Close() })
 	return s
 }
 
