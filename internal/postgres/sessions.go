@@ -65,35 +65,31 @@ var signedInInboxSQL = strings.NewReplacer("$1::uuid", "a.id", "$2::boolean", "a
 // their counter) and the site settings (one row). data is nil when there is
 // no live session.
 func (s *SessionRows) LoadSignedIn(ctx context.Context, tokenHash []byte) (data []byte, who guildhall.SignedIn, err error) {
-	var row struct {
-		guildhall.SiteSettings
-		Data        []byte         `db:"data"`
-		ID          sql.NullString `db:"id"`
-		Email       sql.NullString `db:"email"`
-		DisplayName sql.NullString `db:"display_name"`
-		SiteAdmin   sql.NullBool   `db:"site_admin"`
-		Public      sql.NullBool   `db:"public_profile"`
-		CreatedAt   sql.NullTime   `db:"created_at"`
-		Inbox       int            `db:"inbox"`
-		Unread      int            `db:"unread"`
-	}
-	err = s.db.getPrepared(ctx, &row, loadSignedInSQL, tokenHash)
+	var (
+		id, email, name sql.NullString
+		admin, public   sql.NullBool
+		created         sql.NullTime
+		nav             guildhall.NavCounts
+		st              = &who.Settings
+	)
+	err = s.db.scanPrepared(ctx, loadSignedInSQL, []any{tokenHash},
+		&data, &id, &email, &name, &admin, &public, &created, &nav.Inbox, &nav.Unread,
+		&st.CreationPolicy, &st.ExpireAfterDays, &st.RemindAfterDays, &st.EscalateAfterDays, &st.UpdatedAt)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, who, nil
+		return nil, guildhall.SignedIn{}, nil
 	}
 	if err != nil {
-		return nil, who, err
+		return nil, guildhall.SignedIn{}, err
 	}
-	if row.Data == nil {
-		row.Data = []byte{}
+	if data == nil {
+		data = []byte{}
 	}
-	who.Settings = row.SiteSettings
-	if row.ID.Valid {
-		who.Account = &guildhall.Account{ID: row.ID.String, Email: row.Email.String, DisplayName: row.DisplayName.String,
-			SiteAdmin: row.SiteAdmin.Bool, PublicProfile: row.Public.Bool, CreatedAt: row.CreatedAt.Time}
-		who.Nav = guildhall.NavCounts{Inbox: row.Inbox, Unread: row.Unread}
+	if id.Valid {
+		who.Account = &guildhall.Account{ID: id.String, Email: email.String, DisplayName: name.String,
+			SiteAdmin: admin.Bool, PublicProfile: public.Bool, CreatedAt: created.Time}
+		who.Nav = nav
 	}
-	return row.Data, who, nil
+	return data, who, nil
 }
 
 // Save inserts or replaces the session for tokenHash.

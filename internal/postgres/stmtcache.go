@@ -60,6 +60,21 @@ func (db *DB) getPrepared(ctx context.Context, dest any, query string, args ...a
 	return st.GetContext(ctx, dest, args...)
 }
 
+// scanPrepared reads the one row of a query through the statement cache
+// into dest by position (sql.ErrNoRows when there is none), for a row read
+// on every request: sqlx's mapping of columns to fields by name, made
+// afresh for each row, costs more than the scan itself.
+func (db *DB) scanPrepared(ctx context.Context, query string, args []any, dest ...any) error {
+	st, err := db.prepared(ctx, query)
+	if err != nil {
+		return err
+	}
+	if st == nil {
+		return db.QueryRowContext(ctx, query, args...).Scan(dest...)
+	}
+	return st.QueryRowContext(ctx, args...).Scan(dest...)
+}
+
 // selectPrepared is SelectContext through the statement cache.
 func (db *DB) selectPrepared(ctx context.Context, dest any, query string, args ...any) error {
 	st, err := db.prepared(ctx, query)

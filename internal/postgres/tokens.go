@@ -169,15 +169,19 @@ func (s *TokenService) Authenticate(ctx context.Context, token string, limit *gu
 	}
 	var row struct {
 		guildhall.Account
-		TokenID      string     `db:"token_id"`
-		Elevated     bool       `db:"elevated"`
-		LastUsedAt   *time.Time `db:"last_used_at"`
-		Taken        *bool      `db:"taken"`
-		BucketTokens *float64   `db:"bucket_tokens"`
-		BucketRate   *float64   `db:"bucket_rate"`
+		TokenID      string
+		Elevated     bool
+		LastUsedAt   *time.Time
+		Taken        *bool
+		BucketTokens *float64
+		BucketRate   *float64
 	}
 	now := s.db.Now()
-	err := s.db.getPrepared(ctx, &row, authenticateSQL, hash, bucket, burst, rate, now)
+	// Scanned by position (scanPrepared), in the order of t's columns.
+	a := &row.Account
+	err := s.db.scanPrepared(ctx, authenticateSQL, []any{hash, bucket, burst, rate, now},
+		&a.ID, &a.Email, &a.DisplayName, &a.SiteAdmin, &a.PublicProfile, &a.CreatedAt,
+		&row.TokenID, &row.Elevated, &row.LastUsedAt, &row.Taken, &row.BucketTokens, &row.BucketRate)
 	if errors.Is(err, sql.ErrNoRows) {
 		return guildhall.Actor{}, 0, errTokenRefused()
 	}
