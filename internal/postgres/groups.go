@@ -62,12 +62,23 @@ func nullIfEmpty(s string) any {
 	return s
 }
 
-// getView reads one group through groupViewFrom with where ($3 is arg).
-// The SQL already leaves out what actor may not see; guildhall.CanSeeGroup
-// stays the last word. Unknown and hidden are the same not found.
-func (s *GroupService) getView(ctx context.Context, actor guildhall.Actor, where string, arg any) (*guildhall.GroupView, error) {
+// groupViewDest are the fields of v in the order of groupViewColumns, for
+// scanning a group read by position (scanPrepared).
+func groupViewDest(v *guildhall.GroupView) []any {
+	g := &v.Group
+	return []any{&g.ID, &g.Name, &g.Slug, &g.Description, &g.Privacy,
+		&g.MembersCanApprove, &g.MembersCanInvite, &g.ShowMemberList,
+		&g.OwnerID, &g.MembersCount, &g.CreatedAt, &g.UpdatedAt, &g.LastActivityAt,
+		&v.ViewerRole, &v.HasPendingRequest}
+}
+
+// getView reads one group with query, groupViewFrom and a WHERE on $3
+// (arg). The SQL already leaves out what actor may not see;
+// guildhall.CanSeeGroup stays the last word. Unknown and hidden are the
+// same not found.
+func (s *GroupService) getView(ctx context.Context, actor guildhall.Actor, query string, arg any) (*guildhall.GroupView, error) {
 	var v guildhall.GroupView
-	err := s.db.getPrepared(ctx, &v, groupViewFrom+where, append(viewerArgs(actor), arg)...)
+	err := s.db.scanPrepared(ctx, query, append(viewerArgs(actor), arg), groupViewDest(&v)...)
 	if errors.Is(err, sql.ErrNoRows) || err == nil && !guildhall.CanSeeGroup(actor, &v.Group, v.ViewerRole) {
 		return nil, groupNotFound()
 	}
@@ -92,12 +103,12 @@ func (s *GroupService) GroupByID(ctx context.Context, actor guildhall.Actor, id 
 		return nil, groupNotFound()
 	}
 	var v guildhall.GroupView
-	err := s.db.getPrepared(ctx, &v, `SELECT `+groupViewColumns+`
+	err := s.db.scanPrepared(ctx, `SELECT `+groupViewColumns+`
 		FROM (VALUES ($3::uuid)) AS want (id)
 		LEFT JOIN groups g ON g.id = want.id
 		LEFT JOIN group_members m ON m.group_id = want.id AND m.account_id = $1::uuid
 		WHERE COALESCE(g.id IS NOT NULL AND `+groupVisible+`, false)`,
-		append(viewerArgs(actor), id)...)
+		append(viewerArgs(actor), id), groupViewDest(&v)...)
 	if errors.Is(err, sql.ErrNoRows) || err == nil && !guildhall.CanSeeGroup(actor, &v.Group, v.ViewerRole) {
 		return nil, groupNotFound()
 	}
@@ -112,12 +123,12 @@ func (s *GroupService) GroupByID(ctx context.Context, actor guildhall.Actor, id 
 // Either way the group must be visible to actor: a former slug never leads
 // someone to a secret group they may not see.
 func (s *GroupService) GroupBySlug(ctx context.Context, actor guildhall.Actor, slug string) (*guildhall.GroupView, error) {
-	v, err := s.getView(ctx, actor, `
+	v, err := s.getView(ctx, actor, groupViewFrom+`
 		WHERE g.slug = $3 AND `+groupVisible, slug)
 	if !errors.Is(err, guildhall.ErrNotFound) {
 		return v, err
 	}
-	return s.getView(ctx, actor, `
+	return s.getView(ctx, actor, groupViewFrom+`
 		JOIN group_old_slugs o ON o.group_id = g.id
 		WHERE o.slug = $3 AND `+groupVisible+`
 		ORDER BY o.created_at DESC
