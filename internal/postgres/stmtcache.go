@@ -64,7 +64,17 @@ func (db *DB) getPrepared(ctx context.Context, dest any, query string, args ...a
 // into dest by position (sql.ErrNoRows when there is none), for a row read
 // on every request: sqlx's mapping of columns to fields by name, made
 // afresh for each row, costs more than the scan itself.
+//
+// The read is not canceled with ctx (its values and deadline still hold):
+// for a statement that can be canceled, database/sql and lib/pq each start
+// a goroutine to watch ctx, two goroutines per statement for a read by key
+// that takes a fraction of a millisecond, while canceling one costs lib/pq
+// the connection and a new one to send the cancel request. A request's
+// context has no deadline; it ends when the client goes away.
 func (db *DB) scanPrepared(ctx context.Context, query string, args []any, dest ...any) error {
+	if _, ok := ctx.Deadline(); !ok {
+		ctx = context.WithoutCancel(ctx)
+	}
 	st, err := db.prepared(ctx, query)
 	if err != nil {
 		return err
