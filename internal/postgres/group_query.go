@@ -159,8 +159,7 @@ func (s *GroupService) QueryGroups(ctx context.Context, actor guildhall.Actor, q
 	rowsArgs := slices.Clone(args)
 	keyset := ""
 	if cursor != nil {
-		keyset = fmt.Sprintf(" AND (%s, g.id) %s (%s::%s, %s::uuid)",
-			sortExpr, cmp, rowsArgs.add(cursor.Key), sortType, rowsArgs.add(cursor.ID))
+		keyset = keysetSQL(sortExpr, cmp, sortType, &rowsArgs, cursor)
 	}
 	limit := q.Limit
 	if cursor != nil {
@@ -302,6 +301,21 @@ func (s *GroupService) QueryGroups(ctx context.Context, actor guildhall.Actor, q
 		}
 	}
 	return page, nil
+}
+
+// keysetSQL is the condition that a row comes after cursor in the order
+// read (cmp "<" or ">"), its values the next of args. Each value is a
+// subquery of its own (an InitPlan), so that the planner cannot see it:
+// with the values in sight, PostgreSQL's custom plan for a page near the
+// end of the order (few rows left after the cursor) was estimated far
+// cheaper than the generic plan, so the statement was planned anew on
+// every call (the directory's last page at 1,000 groups: about 1 ms of
+// PostgreSQL's CPU, where the first page costs 0.15). Hidden, every page
+// costs the planner the same and keeps the one generic plan, which still
+// walks the sort's index from the cursor (an index condition).
+func keysetSQL(sortExpr, cmp, sortType string, args *sqlArgs, cursor *groupCursor) string {
+	return fmt.Sprintf(" AND (%s, g.id) %s ((SELECT %s::%s), (SELECT %s::uuid))",
+		sortExpr, cmp, args.add(cursor.Key), sortType, args.add(cursor.ID))
 }
 
 // privacyOnly reports whether conds filter by nothing but one privacy (the
