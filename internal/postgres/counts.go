@@ -73,6 +73,13 @@ func visibleGroupsTotal(ctx context.Context, db *DB, actor guildhall.Actor, priv
 // that a directory page can read its total in the statement that reads its
 // rows. Which privacies count is written into the SQL (eight texts at most).
 func visibleGroupsTotalSQL(privacies []guildhall.Privacy) string {
+	return visibleGroupsTotalOf(privacies, `SELECT count(*) FROM group_members m JOIN groups g ON g.id = m.group_id
+			WHERE m.account_id = $1::uuid AND g.privacy = 'SECRET' AND g.deleted_at IS NULL`)
+}
+
+// visibleGroupsTotalOf is visibleGroupsTotalSQL with ownSecret the count
+// of the viewer's own live secret groups.
+func visibleGroupsTotalOf(privacies []guildhall.Privacy, ownSecret string) string {
 	want := func(p guildhall.Privacy) string {
 		return strconv.FormatBool(len(privacies) == 0 || slices.Contains(privacies, p))
 	}
@@ -80,7 +87,6 @@ func visibleGroupsTotalSQL(privacies []guildhall.Privacy) string {
 			WHERE (privacy = 'PUBLIC' AND ` + want(guildhall.Public) + `) OR (privacy = 'PRIVATE' AND ` + want(guildhall.Private) + `)
 				OR (privacy = 'SECRET' AND ` + want(guildhall.Secret) + ` AND $2::boolean))
 		+ CASE WHEN ` + want(guildhall.Secret) + ` AND NOT $2::boolean THEN (
-			SELECT count(*) FROM group_members m JOIN groups g ON g.id = m.group_id
-			WHERE m.account_id = $1::uuid AND g.privacy = 'SECRET' AND g.deleted_at IS NULL)
+			` + ownSecret + `)
 		ELSE 0 END)::int`
 }
