@@ -238,8 +238,7 @@ func (s *GroupService) QueryGroups(ctx context.Context, actor guildhall.Actor, q
 	case byPrivacy:
 		rowsSQL = directoryRowsSQL(privacies, counting, sortExpr, conds, keyset, order, paging)
 	}
-	rows := make([]groupRow, 0, limit) // scanning appends without growing
-	err = s.db.selectPrepared(ctx, &rows, rowsSQL, rowsArgs...)
+	rows, err := s.db.selectGroupRows(ctx, limit, rowsSQL, rowsArgs...)
 	if err != nil {
 		return nil, fmt.Errorf("query groups: %w", err)
 	}
@@ -304,6 +303,98 @@ func (s *GroupService) QueryGroups(ctx context.Context, actor guildhall.Actor, q
 		}
 	}
 	return page, nil
+}
+
+// selectGroupRows runs a page's statement, whose columns are groupRow's,
+// through the statement cache and scans its rows (at most limit, without
+// growing) into place: which field each column fills is settled once per
+// statement, by the columns' names, where sqlx found each row's fields by
+// reflection (a quarter of a directory page's server CPU with the
+// decoding). A column groupRow does not have is an error, as with sqlx.
+func (db *DB) selectGroupRows(ctx context.Context, limit int, query string, args ...any) ([]groupRow, error) {
+	st, err := db.prepared(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	var rows *sql.Rows
+	if st != nil {
+		rows, err = st.QueryContext(ctx, args...)
+	} else {
+		rows, err = db.QueryContext(ctx, query, args...)
+	}
+	if err != nil {
+		return nil, err
+	}
+	out, err := scanGroupRows(rows, limit)
+	if cerr := rows.Close(); err == nil {
+		err = cerr
+	}
+	return out, err
+}
+
+// scanGroupRows scans the rows of selectGroupRows.
+func scanGroupRows(rows *sql.Rows, limit int) ([]groupRow, error) {
+	cols, err := rows.Columns()
+	if err != nil {
+		return nil, err
+	}
+	var privacy, role string
+	fields := make([]func(r *groupRow) any, len(cols))
+	for i, c := range cols {
+		switch c {
+		case "total":
+			fields[i] = func(r *groupRow) any { return &r.Total }
+		case "sort_key":
+			fields[i] = func(r *groupRow) any { return &r.SortKey }
+		case "id":
+			fields[i] = func(r *groupRow) any { return &r.ID }
+		case "name":
+			fields[i] = func(r *groupRow) any { return &r.Name }
+		case "slug":
+			fields[i] = func(r *groupRow) any { return &r.Slug }
+		case "description":
+			fields[i] = func(r *groupRow) any { return &r.Description }
+		case "privacy":
+			fields[i] = func(*groupRow) any { return &privacy }
+		case "members_can_approve":
+			fields[i] = func(r *groupRow) any { return &r.MembersCanApprove }
+		case "members_can_invite":
+			fields[i] = func(r *groupRow) any { return &r.MembersCanInvite }
+		case "show_member_list":
+			fields[i] = func(r *groupRow) any { return &r.ShowMemberList }
+		case "owner_id":
+			fields[i] = func(r *groupRow) any { return &r.OwnerID }
+		case "members_count":
+			fields[i] = func(r *groupRow) any { return &r.MembersCount }
+		case "created_at":
+			fields[i] = func(r *groupRow) any { return &r.CreatedAt }
+		case "updated_at":
+			fields[i] = func(r *groupRow) any { return &r.UpdatedAt }
+		case "last_activity_at":
+			fields[i] = func(r *groupRow) any { return &r.LastActivityAt }
+		case "viewer_role":
+			fields[i] = func(*groupRow) any { return &role }
+		case "has_pending_request":
+			fields[i] = func(r *groupRow) any { return &r.HasPendingRequest }
+		default:
+			return nil, fmt.Errorf("query groups: no field for column %q", c)
+		}
+	}
+	out := make([]groupRow, 0, limit)
+	dest := make([]any, len(cols))
+	for rows.Next() {
+		out = append(out, groupRow{})
+		r := &out[len(out)-1]
+		privacy, role = "", ""
+		for i, f := range fields {
+			dest[i] = f(r)
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return nil, err
+		}
+		r.Privacy, r.ViewerRole = guildhall.Privacy(privacy), guildhall.Role(role)
+	}
+	return out, rows.Err()
 }
 
 // directoryRowsSQL is a page of the directory (groups filtered by privacy
