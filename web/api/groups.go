@@ -147,7 +147,7 @@ func (h *Handler) answerGroups(w http.ResponseWriter, r *http.Request, actor gui
 			out.Metadata.Cursors.Prev = &prev
 		}
 	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, &out) // a jsonAppender
 	return nil
 }
 

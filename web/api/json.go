@@ -39,7 +39,19 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 			jsonBuffers.Put(buf)
 		}
 	}()
-	if err := json.NewEncoder(buf).Encode(v); err != nil {
+	written := false
+	if a, ok := v.(jsonAppender); ok {
+		// A page of groups writes itself (json_groups.go), into the
+		// buffer's own bytes.
+		if out, ok := a.appendJSON(buf.AvailableBuffer()); ok {
+			buf.Write(append(out, '\n'))
+			written = true
+		}
+	}
+	if !written {
+		written = json.NewEncoder(buf).Encode(v) == nil
+	}
+	if !written {
 		buf.Reset()
 		status = http.StatusInternalServerError
 		fmt.Fprintf(buf, `{"message":"Could not encode the answer.","details":{"applicationError":{"code":%q,"description":"Could not encode the answer."}}}`+"\n", codeInternal)
