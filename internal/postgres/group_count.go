@@ -228,10 +228,21 @@ func searchPageSQL(actor guildhall.Actor, word string, others []guildhall.Condit
 	// The viewer's group ids are read once, if a secret match is judged.
 	sees := viewerSeesByID(`(SELECT mine FROM v)::uuid[]`)
 	visible := `g.deleted_at IS NULL AND ` + sees
+	// With no other condition, the kept counts of the word as a name
+	// prefix (migration 00130) settle P when more than fewMatches public
+	// and private names begin with it, whoever looks: three rows of
+	// group_name_prefix_counts instead of fewMatches+1 entries of the
+	// prefix index. Fewer, and the viewer's secret groups may still make
+	// it more: the index counts them as before.
+	kept := ""
+	if len(others) == 0 {
+		kept = `(SELECT COALESCE(sum(pc.live), 0) FROM group_name_prefix_counts pc
+			WHERE pc.prefix = (SELECT lower(` + prefix + `::text)) AND pc.privacy <> 'SECRET') > ` + bound + ` OR `
+	}
 	return `WITH v AS MATERIALIZED (SELECT ` + viewerGroupIDs + ` AS mine),
 d AS MATERIALIZED (
 	SELECT x.pat, x.live, CASE
-		WHEN (SELECT count(*) FROM (SELECT 1 FROM groups g WHERE ` + visible + conds + `
+		WHEN ` + kept + `(SELECT count(*) FROM (SELECT 1 FROM groups g WHERE ` + visible + conds + `
 			AND lower(g.name) ^@ lower(` + prefix + `::text) LIMIT ` + more + `) p) > ` + bound + ` THEN 'P'
 		WHEN (SELECT count(*) FROM (SELECT 1 FROM (SELECT lower(g.name) AS lname, g.privacy FROM groups g
 			WHERE g.deleted_at IS NULL ORDER BY g.created_at DESC, g.id DESC LIMIT ` + strconv.Itoa(searchProbe) + `) g
