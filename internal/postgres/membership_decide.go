@@ -2,9 +2,11 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -44,9 +46,9 @@ type currentRequest struct {
 // decideSet decides the requests of accountIDs in one transaction, set by
 // set rather than one by one: the group locked and the rule asked on the
 // locked row (the whole call is refused when actor may not decide), every
-// request read in one statement, then decided and the approved added as
-// members in one more, their requesters notified, and the audit entries
-// and events written in one (auditDecisions). Each item keeps its own outcome, as if
+// request read in one statement, then decided in one more (decideSQL: the
+// requests, the members the approvals add and their count, the audit
+// entries and events), and their requesters notified. Each item keeps its own outcome, as if
 // decided alone in the order given: one that cannot be decided says why
 // (not found; already decided, also when the same requester comes twice;
 // already a member) and is left as it was, and the others are decided.
@@ -61,7 +63,7 @@ func (s *MembershipService) decideSet(ctx context.Context, actor guildhall.Actor
 		return nil, guildhall.NotDecider(g)
 	}
 	// The decision's statements, prepared once (getTx, selectTx).
-	err = s.db.warmStmts(ctx, currentRequestsSQL, finishJoinRequestsSQL, auditDecisionsSQL, notifySQL(false, recipientsFrom))
+	err = s.db.warmStmts(ctx, currentRequestsSQL, decideSQL, notifySQL(false, recipientsFrom))
 	if err != nil {
 		return nil, err
 	}
@@ -80,7 +82,8 @@ func (s *MembershipService) decideSet(ctx context.Context, actor guildhall.Actor
 		}
 		results = make([]guildhall.BulkResult[guildhall.JoinRequest], len(accountIDs))
 		var decideIDs, decideReasons []string
-		at := map[string]int{} // requester → the item that decides it
+		at := map[string]int{}                         // requester → the item that decides it
+		pending := map[string]*guildhall.JoinRequest{} // requester → the request it decides, as read
 		for i, id := range accountIDs {
 			res := &results[i]
 			res.ID = id
@@ -106,13 +109,14 @@ func (s *MembershipService) decideSet(ctx context.Context, actor guildhall.Actor
 				continue
 			}
 			at[id] = i + 1
+			pending[id] = r
 			reason := ""
 			if reasons != nil {
 				reason = reasons[i]
 			}
 			decideIDs, decideReasons = append(decideIDs, id), append(decideReasons, reason)
 		}
-		decided, err := finishJoinRequests(ctx, s.db, tx, actor, g, decideIDs, decideReasons, status)
+		decided, err := decide(ctx, s.db, tx, actor, g, decideIDs, decideReasons, status, pending)
 		if err != nil {
 			return err
 		}
@@ -128,7 +132,7 @@ func (s *MembershipService) decideSet(ctx context.Context, actor guildhall.Actor
 				results[i].Err = guildhall.StillPending(status)
 			}
 		}
-		return s.afterDecisions(ctx, tx, actor, g, decideIDs, decided, status)
+		return s.notifyDecisions(ctx, tx, g, decideIDs, decided, status)
 	})
 	if err != nil {
 		return nil, err
@@ -168,72 +172,138 @@ func currentRequests(ctx context.Context, db *DB, tx *sqlx.Tx, g *guildhall.Grou
 	return out, nil
 }
 
-// finishJoinRequestsSQL moves the pending requests of group $1 from the
-// requesters $2 to status $4 with the reasons $3, decided by $5, adds the
-// approved as members, and returns the requests.
-const finishJoinRequestsSQL = `
+// decideSQL is the decision itself, in one statement: it moves the
+// pending requests of group $1 from the requesters $2 (in that order) to
+// status $4 with the reasons $3, decided by $5; adds the approved as
+// members and brings the group's members_count to the member rows (those
+// the statement's snapshot sees, plus those it adds) when it approves
+// any; numbers each decided request's audit entry from audit_log_id_seq in
+// $2's order and writes it and its event (the subject built in SQL, the
+// group $11 as marshalled in Go with the count just set); and returns each
+// decided request's new columns, the count, and the event deliveries to
+// queue (on the first row only). The requests are not read again: their
+// other columns are those currentRequests read under the same lock.
+var decideSQL = `
 		WITH x AS (
-			SELECT * FROM unnest($2::uuid[], $3::text[]) AS x(account_id, reason)
+			SELECT * FROM unnest($2::uuid[], $3::text[]) WITH ORDINALITY AS x(account_id, reason, n)
 		), r AS (
 			UPDATE join_requests j
 			SET status = $4, rejection_reason = x.reason, decided_at = now(), decided_by = $5
 			FROM x
 			WHERE j.group_id = $1 AND j.account_id = x.account_id AND j.status = 'PENDING'
-			RETURNING j.*
+			RETURNING j.id, j.account_id, j.status, j.rejection_reason, j.answers, j.created_at, j.decided_at,
+				j.decided_by, j.escalated_at, x.n
 		), added AS (
 			INSERT INTO group_members (group_id, account_id, role)
 			SELECT $1, account_id, 'MEMBER' FROM r WHERE $4 = 'APPROVED'
+			RETURNING 1
+		), counted AS (
+			-- As syncMembersCount, in this statement: its snapshot does not
+			-- see the members added, so they are counted from added.
+			UPDATE groups
+			SET members_count = (SELECT count(*) FROM group_members WHERE group_id = $1) + (SELECT count(*) FROM added),
+				last_activity_at = now()
+			WHERE id = $1 AND $4 = 'APPROVED' AND EXISTS (SELECT 1 FROM r)
+			RETURNING members_count
+		), w AS (
+			SELECT q.*, nextval('audit_log_id_seq') AS audit_id FROM (
+				SELECT r.*, a.display_name FROM r JOIN accounts a ON a.id = r.account_id ORDER BY r.n) q
+		), audit AS (
+			INSERT INTO audit_log (id, actor_id, actor_name, action, target_type, target_id, target_name, before, after)
+			SELECT w.audit_id, $5, $6, $7, $8, w.id::text, $9,
+				jsonb_build_object('status', $13::text),
+				jsonb_build_object('status', w.status, 'subject', w.display_name)
+					|| CASE WHEN w.status = $14::text THEN jsonb_build_object('reason', w.rejection_reason) ELSE '{}' END
+			FROM w
+		), ev AS (
+			-- The group parsed once, not per row, with the count set above.
+			INSERT INTO events (type, actor_id, actor_name, audit_id, group_id, subject)
+			SELECT $10::text, $5, $6, w.audit_id, $1::uuid,
+				jsonb_build_object('Group', (SELECT COALESCE((SELECT jsonb_set($11::jsonb, '{MembersCount}', to_jsonb(members_count)) FROM counted), $11::jsonb)),
+					'JoinRequest', ` + joinRequestSubject("$1", "$9", "$12") + `)
+			FROM w
+			RETURNING id, type
 		)
-		SELECT ` + joinRequestColumns + ` FROM r` + joinRequestFrom
+		SELECT w.account_id, w.status, w.rejection_reason, w.decided_at, w.decided_by,
+			(SELECT members_count FROM counted) AS members_count, t.events, t.webhooks
+		FROM w LEFT JOIN (SELECT ` + deliveryTargets("$1") + `) t ON w.n = (SELECT min(n) FROM w)
+		ORDER BY w.n`
 
-// finishJoinRequests moves the pending requests of accountIDs to join g to
-// status in one statement, each with its reason, adds the approved
-// requesters as members in the same statement, and returns them by
-// requester (lowercase ids, as accountIDs are). The caller holds the group lock; a request that stopped being
-// pending meanwhile (its requester cancelled) is left out.
-func finishJoinRequests(ctx context.Context, db *DB, tx *sqlx.Tx, actor guildhall.Actor, g *guildhall.Group, accountIDs, reasons []string, status guildhall.Status) (map[string]*guildhall.JoinRequest, error) {
+// decidedRow is what decideSQL returns of one decided request.
+type decidedRow struct {
+	AccountID       string           `db:"account_id"`
+	Status          guildhall.Status `db:"status"`
+	RejectionReason string           `db:"rejection_reason"`
+	DecidedAt       *time.Time       `db:"decided_at"`
+	DecidedBy       *string          `db:"decided_by"`
+	MembersCount    sql.NullInt64    `db:"members_count"`
+	Events          pq.StringArray   `db:"events"`
+	Webhooks        pq.StringArray   `db:"webhooks"`
+}
+
+// decide decides the pending requests of accountIDs (lowercase ids, in
+// the order given) to join g with status, each with its reason, in one
+// statement (decideSQL): the requests, the members, the count, the audit
+// entries and events; it queues the events' deliveries and returns the
+// decided requests by requester, pending[id] as read with what the
+// decision changed. The caller holds the group lock; a request that
+// stopped being pending meanwhile (its requester cancelled) is left out.
+func decide(ctx context.Context, db *DB, tx *sqlx.Tx, actor guildhall.Actor, g *guildhall.Group, accountIDs, reasons []string,
+	status guildhall.Status, pending map[string]*guildhall.JoinRequest,
+) (map[string]*guildhall.JoinRequest, error) {
 	out := make(map[string]*guildhall.JoinRequest, len(accountIDs))
 	if len(accountIDs) == 0 {
 		return out, nil
 	}
-	var rows []joinRequestRow
-	err := db.selectTx(ctx, tx, &rows, finishJoinRequestsSQL,
-		g.ID, pq.Array(accountIDs), pq.Array(reasons), status, nullIfEmpty(actor.ID))
+	action := guildhall.ActionJoinRequestApproved
+	if status == guildhall.Rejected {
+		action = guildhall.ActionJoinRequestRejected
+	}
+	types := guildhall.EventsOf(action)
+	if len(types) != 1 {
+		return nil, fmt.Errorf("decide join requests: %s raises %d events, want one", action, len(types))
+	}
+	group, err := json.Marshal(g)
+	if err != nil {
+		return nil, fmt.Errorf("event subject: %w", err)
+	}
+	var rows []decidedRow
+	err = db.selectTx(ctx, tx, &rows, decideSQL,
+		g.ID, pq.Array(accountIDs), pq.Array(reasons), status, nullIfEmpty(actor.ID), actorName(actor),
+		action, guildhall.TargetJoinRequest, g.Name, types[0], string(group), g.Slug, guildhall.Pending, guildhall.Rejected)
 	if err != nil {
 		return nil, fmt.Errorf("decide join requests: %w", err)
 	}
-	for i := range rows {
-		r, err := rows[i].request()
-		if err != nil {
-			return nil, err
+	var deliveries targets
+	for _, row := range rows {
+		id := strings.ToLower(row.AccountID)
+		before := pending[id]
+		if before == nil {
+			return nil, fmt.Errorf("decide join requests: %s was not read", id)
 		}
-		out[strings.ToLower(r.AccountID)] = r
+		r := *before
+		r.Status, r.RejectionReason, r.DecidedAt, r.DecidedBy, r.ExpiresAt = row.Status, row.RejectionReason, row.DecidedAt, row.DecidedBy, nil
+		out[id] = &r
+		if row.MembersCount.Valid {
+			g.MembersCount = int(row.MembersCount.Int64)
+		}
+		deliveries.Events = append(deliveries.Events, row.Events...)
+		deliveries.Webhooks = append(deliveries.Webhooks, row.Webhooks...)
 	}
-	return out, nil
+	return out, deliveries.enqueue(ctx, tx)
 }
 
-// afterDecisions does what follows the decisions of accountIDs, set-based:
-// the members count follows the approvals, each requester is told, and the
-// audit log and the events record every decision.
-func (s *MembershipService) afterDecisions(ctx context.Context, tx *sqlx.Tx, actor guildhall.Actor, g *guildhall.Group, accountIDs []string, decided map[string]*guildhall.JoinRequest, status guildhall.Status) error {
-	var done []*guildhall.JoinRequest
-	for _, id := range accountIDs {
-		if r := decided[id]; r != nil {
-			done = append(done, r)
-		}
-	}
-	if len(done) == 0 {
-		return nil
-	}
-	if status == guildhall.Approved { // finishJoinRequests added the members
-		if err := syncMembersCount(ctx, tx, g); err != nil {
-			return err
-		}
-	}
-	// One notification per distinct reason (usually one for the batch).
+// notifyDecisions tells each requester of done, in the order decided, of
+// the decision: one notification statement per distinct reason (usually
+// one for the batch).
+func (s *MembershipService) notifyDecisions(ctx context.Context, tx *sqlx.Tx, g *guildhall.Group, accountIDs []string, decided map[string]*guildhall.JoinRequest, status guildhall.Status) error {
 	byReason := map[string][]string{}
 	var order []string
-	for _, r := range done {
+	for _, id := range accountIDs {
+		r := decided[id]
+		if r == nil {
+			continue
+		}
 		if _, ok := byReason[r.RejectionReason]; !ok {
 			order = append(order, r.RejectionReason)
 		}
@@ -246,65 +316,5 @@ func (s *MembershipService) afterDecisions(ctx context.Context, tx *sqlx.Tx, act
 			return err
 		}
 	}
-	action := guildhall.ActionJoinRequestApproved
-	if status == guildhall.Rejected {
-		action = guildhall.ActionJoinRequestRejected
-	}
-	return auditDecisions(ctx, s.db, tx, actor, g, action, done)
-}
-
-// auditDecisionsSQL writes the audit entries and events of the decided
-// requests $1 (see auditDecisions) and selects their deliveries.
-var auditDecisionsSQL = `
-		WITH w AS (
-			SELECT q.*, nextval('audit_log_id_seq') AS audit_id FROM (
-				SELECT r.id, r.account_id, r.status, r.rejection_reason, r.answers, r.created_at, r.decided_at,
-					r.decided_by, r.escalated_at, a.display_name
-				FROM unnest($1::uuid[]) WITH ORDINALITY AS x(id, n)
-				JOIN join_requests r ON r.id = x.id JOIN accounts a ON a.id = r.account_id
-				ORDER BY x.n) q
-		), audit AS (
-			INSERT INTO audit_log (id, actor_id, actor_name, action, target_type, target_id, target_name, before, after)
-			SELECT w.audit_id, NULLIF($2, '')::uuid, $3, $4, $5, w.id::text, $6,
-				jsonb_build_object('status', $11::text),
-				jsonb_build_object('status', w.status, 'subject', w.display_name)
-					|| CASE WHEN w.status = $12::text THEN jsonb_build_object('reason', w.rejection_reason) ELSE '{}' END
-			FROM w
-		), ev AS (
-			-- (SELECT $9::jsonb): the group parsed once, not per row.
-			INSERT INTO events (type, actor_id, actor_name, audit_id, group_id, subject)
-			SELECT $7::text, NULLIF($2, '')::uuid, $3, w.audit_id, $8::uuid,
-				jsonb_build_object('Group', (SELECT $9::jsonb), 'JoinRequest', ` + joinRequestSubject("$8", "$6", "$10") + `)
-			FROM w
-			RETURNING id, type
-		)
-		SELECT ` + deliveryTargets("$8")
-
-// auditDecisions writes, in one statement, the audit entry of each decided
-// request of done (ids in done's order, as writing them one by one would
-// give) and its event, built in SQL as endPendingJoinRequests builds them
-// (the group as the decisions left it, marshalled once in Go), and queues
-// the event's deliveries: no subject is marshalled per request in Go, and
-// no audit id comes back to Go to be sent again with the events.
-func auditDecisions(ctx context.Context, db *DB, tx *sqlx.Tx, actor guildhall.Actor, g *guildhall.Group, action string, done []*guildhall.JoinRequest) error {
-	group, err := json.Marshal(g)
-	if err != nil {
-		return fmt.Errorf("event subject: %w", err)
-	}
-	types := guildhall.EventsOf(action)
-	if len(types) != 1 {
-		return fmt.Errorf("audit decisions: %s raises %d events, want one", action, len(types))
-	}
-	ids := make([]string, len(done))
-	for i, r := range done {
-		ids[i] = r.ID
-	}
-	var out targets
-	err = db.getTx(ctx, tx, &out, auditDecisionsSQL,
-		pq.Array(ids), actor.ID, actorName(actor), action, guildhall.TargetJoinRequest, g.Name, types[0], g.ID,
-		string(group), g.Slug, guildhall.Pending, guildhall.Rejected)
-	if err != nil {
-		return fmt.Errorf("audit %d decisions: %w", len(done), err)
-	}
-	return out.enqueue(ctx, tx)
+	return nil
 }
