@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -63,13 +64,13 @@ func (s *MembershipService) decideSet(ctx context.Context, actor guildhall.Actor
 		return nil, guildhall.NotDecider(g)
 	}
 	// The decision's statements, prepared once (getTx, selectTx).
-	err = s.db.warmStmts(ctx, currentRequestsSQL, decideSQL, notifySQL(false, recipientsFrom))
+	err = s.db.warmStmts(ctx, lockGroupSQL, roleInSQL, currentRequestsSQL, decideSQL, notifySQL(false, recipientsFrom))
 	if err != nil {
 		return nil, err
 	}
 	var results []guildhall.BulkResult[guildhall.JoinRequest]
 	err = s.db.inTx(ctx, func(tx *sqlx.Tx) error {
-		g, role, err := lockGroup(ctx, tx, actor, groupID)
+		g, role, err := s.db.lockGroupTx(ctx, tx, actor, groupID)
 		if err != nil {
 			return err
 		}
@@ -138,6 +139,42 @@ func (s *MembershipService) decideSet(ctx context.Context, actor guildhall.Actor
 		return nil, err
 	}
 	return results, nil
+}
+
+// lockGroupSQL and roleInSQL are lockGroup's two statements.
+const (
+	lockGroupSQL = `SELECT ` + groupColumns + ` FROM groups g WHERE g.id = $1 AND g.deleted_at IS NULL FOR UPDATE OF g`
+	roleInSQL    = `SELECT role FROM group_members WHERE group_id = $1 AND account_id = $2`
+)
+
+// lockGroupTx is lockGroup through the statement cache (getTx), for a
+// decision's transaction, which would otherwise parse and plan both
+// statements on every call (and lib/pq send each in two round trips):
+// the group row locked, then the actor's role read in a statement of its
+// own, once the lock is granted (see findGroup).
+func (db *DB) lockGroupTx(ctx context.Context, tx *sqlx.Tx, actor guildhall.Actor, id string) (*guildhall.Group, guildhall.Role, error) {
+	var g guildhall.Group
+	err := db.getTx(ctx, tx, &g, lockGroupSQL, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, guildhall.RoleNone, groupNotFound()
+	}
+	if err != nil {
+		return nil, guildhall.RoleNone, fmt.Errorf("read group: %w", err)
+	}
+	role := guildhall.RoleNone
+	if actor.ID != "" {
+		err = db.getTx(ctx, tx, &role, roleInSQL, g.ID, actor.ID)
+		if errors.Is(err, sql.ErrNoRows) {
+			role, err = guildhall.RoleNone, nil
+		}
+		if err != nil {
+			return nil, guildhall.RoleNone, fmt.Errorf("read role: %w", err)
+		}
+	}
+	if !guildhall.CanSeeGroup(actor, &g, role) {
+		return nil, guildhall.RoleNone, groupNotFound()
+	}
+	return &g, role, nil
 }
 
 // currentRequestsSQL reads, for group $1, each of the requesters $2's
