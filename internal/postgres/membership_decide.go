@@ -197,16 +197,44 @@ func currentRequests(ctx context.Context, db *DB, tx *sqlx.Tx, g *guildhall.Grou
 			ids = append(ids, id)
 		}
 	}
-	var rows []currentRequest
-	err := db.selectTx(ctx, tx, &rows, currentRequestsSQL, g.ID, pq.Array(ids))
+	rows, err := db.queryTx(ctx, tx, currentRequestsSQL, g.ID, pq.Array(ids))
 	if err != nil {
 		return nil, fmt.Errorf("read join requests: %w", err)
 	}
-	out := make(map[string]currentRequest, len(rows))
-	for _, r := range rows {
+	defer func() { _ = rows.Close() }()
+	out := make(map[string]currentRequest, len(ids))
+	for rows.Next() {
+		var r currentRequest
+		var status string
+		// By position, in the order of currentRequestsSQL: sqlx's scan
+		// finds each row's fields by reflection, a fifth of a decision's
+		// CPU in Go.
+		err := rows.Scan(&r.ID, &r.GroupID, &r.GroupName, &r.GroupSlug,
+			&r.AccountID, &r.DisplayName, &status, &r.RejectionReason, &r.AnswersJSON,
+			&r.CreatedAt, &r.DecidedAt, &r.DecidedBy, &r.EscalatedAt, &r.ExpiresAt, &r.IsMember)
+		if err != nil {
+			return nil, fmt.Errorf("read join requests: %w", err)
+		}
+		r.Status = guildhall.Status(status)
 		out[strings.ToLower(r.AccountID)] = r
 	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read join requests: %w", err)
+	}
 	return out, nil
+}
+
+// queryTx is tx.QueryContext through the statement cache (see getTx), for
+// rows scanned by position.
+func (db *DB) queryTx(ctx context.Context, tx *sqlx.Tx, query string, args ...any) (*sql.Rows, error) {
+	st, err := db.txStmt(ctx, tx, query)
+	if err != nil {
+		return nil, err
+	}
+	if st == nil {
+		return tx.QueryContext(ctx, query, args...)
+	}
+	return st.QueryContext(ctx, args...)
 }
 
 // decideSQL is the decision itself, in one statement: it moves the
@@ -304,10 +332,9 @@ func decide(ctx context.Context, db *DB, tx *sqlx.Tx, actor guildhall.Actor, g *
 	if err != nil {
 		return nil, fmt.Errorf("event subject: %w", err)
 	}
-	var rows []decidedRow
-	err = db.selectTx(ctx, tx, &rows, decideSQL,
+	rows, err := scanDecided(db.queryTx(ctx, tx, decideSQL,
 		g.ID, pq.Array(accountIDs), pq.Array(reasons), status, nullIfEmpty(actor.ID), actorName(actor),
-		action, guildhall.TargetJoinRequest, g.Name, types[0], string(group), g.Slug, guildhall.Pending, guildhall.Rejected)
+		action, guildhall.TargetJoinRequest, g.Name, types[0], string(group), g.Slug, guildhall.Pending, guildhall.Rejected))
 	if err != nil {
 		return nil, fmt.Errorf("decide join requests: %w", err)
 	}
@@ -328,6 +355,27 @@ func decide(ctx context.Context, db *DB, tx *sqlx.Tx, actor guildhall.Actor, g *
 		deliveries.Webhooks = append(deliveries.Webhooks, row.Webhooks...)
 	}
 	return out, deliveries.enqueue(ctx, tx)
+}
+
+// scanDecided scans the rows of decideSQL by position.
+func scanDecided(rows *sql.Rows, err error) ([]decidedRow, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = rows.Close() }()
+	var out []decidedRow
+	for rows.Next() {
+		var r decidedRow
+		var status string
+		err := rows.Scan(&r.AccountID, &status, &r.RejectionReason, &r.DecidedAt, &r.DecidedBy,
+			&r.MembersCount, &r.Events, &r.Webhooks)
+		if err != nil {
+			return nil, err
+		}
+		r.Status = guildhall.Status(status)
+		out = append(out, r)
+	}
+	return out, rows.Err()
 }
 
 // notifyDecisions tells each requester of done, in the order decided, of
