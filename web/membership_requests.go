@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"time"
 
 	"guildhall/internal/guildhall"
 	"guildhall/templates"
@@ -48,8 +49,10 @@ func (s *Server) renderJoinRequests(w http.ResponseWriter, r *http.Request, g *g
 	if filter == guildhall.Pending {
 		queue.Empty = "No join requests are waiting."
 	}
-	for _, j := range res.Items {
-		queue.Rows = append(queue.Rows, joinRequestRow(j, j.AccountID))
+	queue.Rows = make([]templates.QueueRow, 0, len(res.Items))
+	now := time.Now()
+	for i := range res.Items {
+		queue.Rows = append(queue.Rows, joinRequestRow(&res.Items[i], res.Items[i].AccountID, now))
 	}
 	queue.PrevURL, queue.NextURL = pagerLinks(base+"?status="+shown, page, len(res.Items), q.Offset, res.Total)
 	s.render(w, r, status, templates.JoinRequests(templates.JoinRequestsPage{
@@ -71,8 +74,11 @@ func (s *Server) renderInbox(w http.ResponseWriter, r *http.Request, status int,
 	queue := joinQueue(st, "inbox", "/inbox/decide")
 	queue.ShowGroup = true
 	queue.Empty = "Nothing waits for your decision."
-	for _, j := range res.Items {
-		queue.Rows = append(queue.Rows, joinRequestRow(j, j.GroupID+":"+j.AccountID))
+	queue.Rows = make([]templates.QueueRow, 0, len(res.Items))
+	now := time.Now()
+	for i := range res.Items {
+		j := &res.Items[i]
+		queue.Rows = append(queue.Rows, joinRequestRow(j, j.GroupID+":"+j.AccountID, now))
 	}
 	queue.PrevURL, queue.NextURL = pagerLinks("/inbox", page, len(res.Items), offset, res.Total)
 	// The inbox's total is the navigation's count: no second query.
@@ -88,11 +94,13 @@ func joinQueue(st queueState, id, action string) templates.Queue {
 	return q
 }
 
-func joinRequestRow(j guildhall.JoinRequest, key string) templates.QueueRow {
+// joinRequestRow is j's row of a queue, its ages as of now: one clock
+// reading for the page's 50 rows rather than two a row.
+func joinRequestRow(j *guildhall.JoinRequest, key string, now time.Time) templates.QueueRow {
 	pending := j.Status == guildhall.Pending
 	row := templates.QueueRow{Key: key, Name: j.DisplayName, GroupName: j.GroupName, GroupSlug: j.GroupSlug,
-		Since: j.CreatedAt, Age: age(j.CreatedAt, pending), Status: j.Status.Label(), Reason: j.RejectionReason, Pending: pending,
-		Marks: lifecycleMarksNow(pending, j.EscalatedAt, j.ExpiresAt)}
+		Since: j.CreatedAt, Age: ageAt(j.CreatedAt, pending, now), Status: j.Status.Label(), Reason: j.RejectionReason, Pending: pending,
+		Marks: lifecycleMarks(pending, j.EscalatedAt, j.ExpiresAt, now)}
 	for _, a := range j.Answers {
 		row.Answers = append(row.Answers, templates.AnswerRow{Question: a.Question, Answer: a.Text})
 	}

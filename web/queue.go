@@ -136,7 +136,12 @@ func tally[T any](d *templates.Decision, results []guildhall.BulkResult[T], desc
 // age words how long a request has waited (pending) or how long ago it was
 // made (decided).
 func age(since time.Time, pending bool) string {
-	w := templates.Waited(since, time.Now())
+	return ageAt(since, pending, time.Now())
+}
+
+// ageAt is age as of now.
+func ageAt(since time.Time, pending bool, now time.Time) string {
+	w := templates.Waited(since, now)
 	if pending || w == "just now" {
 		return w
 	}
