@@ -46,6 +46,21 @@ type requestPageRow struct {
 // (at most limit) by position: sqlx's scan finds each row's fields by
 // reflection, a tenth of the server's CPU on a queue page.
 func (db *DB) selectRequestPage(ctx context.Context, limit int, query string, args ...any) ([]requestPageRow, error) {
+	return db.selectRequests(ctx, nil, limit, query, args...)
+}
+
+// selectGroupRequestPage is selectRequestPage for the requests of group g
+// alone, whose statement reads neither the group's id, name nor slug
+// (total, r.id, then groupRequestColumns): each row takes them from g,
+// which the caller read, rather than from a join with groups and three
+// more columns a row to send and decode.
+func (db *DB) selectGroupRequestPage(ctx context.Context, g *guildhall.Group, limit int, query string, args ...any) ([]requestPageRow, error) {
+	return db.selectRequests(ctx, g, limit, query, args...)
+}
+
+// selectRequests is selectRequestPage, or selectGroupRequestPage when g
+// is not nil.
+func (db *DB) selectRequests(ctx context.Context, g *guildhall.Group, limit int, query string, args ...any) ([]requestPageRow, error) {
 	st, err := db.prepared(ctx, query)
 	if err != nil {
 		return nil, err
@@ -59,24 +74,32 @@ func (db *DB) selectRequestPage(ctx context.Context, limit int, query string, ar
 	if err != nil {
 		return nil, err
 	}
-	out, err := scanRequestPage(rows, limit)
+	out, err := scanRequestPage(rows, g, limit)
 	if cerr := rows.Close(); err == nil {
 		err = cerr
 	}
 	return out, err
 }
 
-// scanRequestPage scans the rows of selectRequestPage.
-func scanRequestPage(rows *sql.Rows, limit int) ([]requestPageRow, error) {
+// scanRequestPage scans the rows of selectRequests.
+func scanRequestPage(rows *sql.Rows, g *guildhall.Group, limit int) ([]requestPageRow, error) {
 	out := make([]requestPageRow, 0, limit)
 	for rows.Next() {
 		out = append(out, requestPageRow{})
 		r := &out[len(out)-1]
 		var status string
-		// In the order of joinRequestColumns.
-		err := rows.Scan(&r.Total, &r.ID, &r.GroupID, &r.GroupName, &r.GroupSlug,
-			&r.AccountID, &r.DisplayName, &status, &r.RejectionReason, &r.AnswersJSON,
-			&r.CreatedAt, &r.DecidedAt, &r.DecidedBy, &r.EscalatedAt, &r.ExpiresAt)
+		var err error
+		// In the order of joinRequestColumns, or of groupRequestColumns.
+		if g == nil {
+			err = rows.Scan(&r.Total, &r.ID, &r.GroupID, &r.GroupName, &r.GroupSlug,
+				&r.AccountID, &r.DisplayName, &status, &r.RejectionReason, &r.AnswersJSON,
+				&r.CreatedAt, &r.DecidedAt, &r.DecidedBy, &r.EscalatedAt, &r.ExpiresAt)
+		} else {
+			r.GroupID, r.GroupName, r.GroupSlug = g.ID, g.Name, g.Slug
+			err = rows.Scan(&r.Total, &r.ID,
+				&r.AccountID, &r.DisplayName, &status, &r.RejectionReason, &r.AnswersJSON,
+				&r.CreatedAt, &r.DecidedAt, &r.DecidedBy, &r.EscalatedAt, &r.ExpiresAt)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -84,6 +107,14 @@ func scanRequestPage(rows *sql.Rows, limit int) ([]requestPageRow, error) {
 	}
 	return out, rows.Err()
 }
+
+// groupRequestColumns are joinRequestColumns after the group's id, name and
+// slug, which the statements here either take from the group the caller
+// read (selectGroupRequestPage) or carry with the rows from the groups
+// they read already (the inbox's d and k): a join with groups read each
+// row's group again.
+const groupRequestColumns = `r.account_id, a.display_name, r.status, r.rejection_reason, r.answers,
+	r.created_at, r.decided_at, r.decided_by, r.escalated_at, ` + expiresAtColumn
 
 // pageOf makes the page of rows read with their total. A statement that
 // finds no row has no total to give: at offset 0 its total is 0, because
@@ -170,9 +201,9 @@ func (s *MembershipService) ListJoinRequestsOf(ctx context.Context, actor guildh
 		}
 	}
 	paging, args := pageSQL(q.Limit, q.Offset, args)
-	rows, err := s.db.selectRequestPage(ctx, q.Limit, `
-		SELECT `+total+` AS total, `+joinRequestColumns+`
-		FROM join_requests r`+joinRequestFrom+`
+	rows, err := s.db.selectGroupRequestPage(ctx, g, q.Limit, `
+		SELECT `+total+` AS total, r.id, `+groupRequestColumns+`
+		FROM join_requests r JOIN accounts a ON a.id = r.account_id
 		WHERE `+filter+`
 		ORDER BY `+order+paging, args...)
 	if err != nil {
@@ -256,7 +287,8 @@ func (s *MembershipService) Inbox(ctx context.Context, actor guildhall.Actor, li
 		paging, args := pageSQL(limit, offset, nil)
 		rows, err = s.db.selectRequestPage(ctx, limit, `
 			WITH k AS (
-				SELECT q.* FROM join_requests q JOIN groups dg ON dg.id = q.group_id
+				SELECT q.*, dg.name AS group_name, dg.slug AS group_slug
+				FROM join_requests q JOIN groups dg ON dg.id = q.group_id
 				WHERE q.status = 'PENDING' AND dg.deleted_at IS NULL
 				ORDER BY q.created_at, q.id`+paging+`
 			)
@@ -275,7 +307,7 @@ func (s *MembershipService) Inbox(ctx context.Context, actor guildhall.Actor, li
 		}
 		rows, err = s.db.selectRequestPage(ctx, limit, `
 			WITH `+decidedGroupsSQL+`, k AS (
-				SELECT p.* FROM d CROSS JOIN LATERAL (`+fmt.Sprintf(oldestPendingSQL, columns, perGroup)+`) p
+				SELECT p.*, d.group_name, d.group_slug FROM d CROSS JOIN LATERAL (`+fmt.Sprintf(oldestPendingSQL, columns, perGroup)+`) p
 				ORDER BY p.created_at, p.id`+paging+`
 			)
 			SELECT (SELECT COALESCE(sum(d.pending), 0)::int FROM d) AS total, `+rowsSQL, args...)
@@ -289,7 +321,8 @@ func (s *MembershipService) Inbox(ctx context.Context, actor guildhall.Actor, li
 // decidedGroupsSQL is the CTEs waiting and d: d is the live groups with
 // pending requests whose requests the account $1, not a site admin,
 // decides (guildhall.CanDecideJoinRequests in SQL, as myInboxCountSQL
-// counts them), with their kept pending counts. waiting first keeps, of the
+// counts them), with their kept pending counts and the names and slugs
+// the page shows. waiting first keeps, of the
 // account's memberships (group_members_account_idx alone), the groups the
 // kept counts say have requests waiting; only those are read further (the
 // role, the group's liveness and rule). A seeded member belongs to 50
@@ -300,7 +333,7 @@ const decidedGroupsSQL = `
 		SELECT c.group_id, c.pending FROM group_members w JOIN group_pending_counts c ON c.group_id = w.group_id
 		WHERE w.account_id = $1 AND c.pending <> 0
 	), d AS MATERIALIZED (
-		SELECT m.group_id, waiting.pending FROM waiting
+		SELECT m.group_id, waiting.pending, dg.name AS group_name, dg.slug AS group_slug FROM waiting
 		JOIN group_members m ON m.group_id = waiting.group_id AND m.account_id = $1
 		JOIN groups dg ON dg.id = m.group_id
 		WHERE dg.deleted_at IS NULL AND (m.role = 'ADMIN' OR dg.members_can_approve)
@@ -331,9 +364,10 @@ const oldestPendingSQL = `
 	%s`
 
 // inboxRows ends either inbox: the requests of k (whole rows of
-// join_requests), in order.
-const inboxRows = joinRequestColumns + `
-	FROM k r` + joinRequestFrom + `
+// join_requests with their groups' names and slugs), in order. The
+// columns are joinRequestColumns.
+const inboxRows = `r.id, r.group_id, r.group_name, r.group_slug, ` + groupRequestColumns + `
+	FROM k r JOIN accounts a ON a.id = r.account_id
 	ORDER BY r.created_at, r.id`
 
 // inboxRowsByID is inboxRows for a k of ids: each request is read by its
@@ -341,6 +375,7 @@ const inboxRows = joinRequestColumns + `
 // a join. Joined plainly, the generic plan on a site whose join_requests
 // held little more than one queue scanned the whole table (10,000 rows)
 // and hashed it against the page's 50 ids.
-const inboxRowsByID = joinRequestColumns + `
-	FROM k CROSS JOIN LATERAL (SELECT * FROM join_requests r WHERE r.id = k.id OFFSET 0) r` + joinRequestFrom + `
+const inboxRowsByID = `r.id, r.group_id, k.group_name, k.group_slug, ` + groupRequestColumns + `
+	FROM k CROSS JOIN LATERAL (SELECT * FROM join_requests r WHERE r.id = k.id OFFSET 0) r
+	JOIN accounts a ON a.id = r.account_id
 	ORDER BY r.created_at, r.id`
