@@ -243,8 +243,9 @@ func (s *Server) groupPage(w http.ResponseWriter, r *http.Request) {
 		CanManage:        guildhall.CanManageGroup(a, &g.Group, g.ViewerRole),
 	}
 	if v.CanDecide {
-		// The count of the queue's own query: one row read, the total kept.
-		waiting, err := s.Membership.ListJoinRequests(r.Context(), a, g.ID, guildhall.RequestQuery{Status: guildhall.Pending, Limit: 1})
+		// The count of the queue's own query: one row read, the total kept,
+		// for the group read above (not read again).
+		waiting, err := s.Membership.ListJoinRequestsOf(r.Context(), a, g, guildhall.RequestQuery{Status: guildhall.Pending, Limit: 1})
 		if err != nil {
 			s.fail(w, r, err)
 			return
