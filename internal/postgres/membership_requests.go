@@ -61,8 +61,10 @@ func (db *DB) selectGroupRequestPage(ctx context.Context, g *guildhall.Group, li
 }
 
 // selectRequests is selectRequestPage, or selectGroupRequestPage when g
-// is not nil.
+// is not nil. Like the statement cache's other reads, it is not canceled
+// with the request (uncanceled): no goroutines to watch its context.
 func (db *DB) selectRequests(ctx context.Context, g *guildhall.Group, limit int, query string, args ...any) ([]requestPageRow, error) {
+	ctx = uncanceled(ctx)
 	st, err := db.prepared(ctx, query)
 	if err != nil {
 		return nil, err
