@@ -312,16 +312,7 @@ func (s *GroupService) QueryGroups(ctx context.Context, actor guildhall.Actor, q
 // reflection (a quarter of a directory page's server CPU with the
 // decoding). A column groupRow does not have is an error, as with sqlx.
 func (db *DB) selectGroupRows(ctx context.Context, limit int, query string, args ...any) ([]groupRow, error) {
-	st, err := db.prepared(ctx, query)
-	if err != nil {
-		return nil, err
-	}
-	var rows *sql.Rows
-	if st != nil {
-		rows, err = st.QueryContext(ctx, args...)
-	} else {
-		rows, err = db.QueryContext(ctx, query, args...)
-	}
+	rows, err := db.queryPrepared(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}

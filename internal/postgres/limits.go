@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/hex"
 	"fmt"
 	"slices"
@@ -88,16 +87,7 @@ func (l *Limiter) Take(ctx context.Context, now time.Time, buckets ...guildhall.
 	}
 	// Prepared once per connection: one round trip per take, not two.
 	args := []any{pq.Array(keys), pq.Array(bursts), pq.Array(rates), now}
-	st, err := l.db.prepared(ctx, takeSQL)
-	if err != nil {
-		return nil, fmt.Errorf("rate limit: %w", err)
-	}
-	var rows *sql.Rows
-	if st != nil {
-		rows, err = st.QueryContext(ctx, args...)
-	} else {
-		rows, err = l.db.QueryContext(ctx, takeSQL, args...)
-	}
+	rows, err := l.db.queryPrepared(ctx, takeSQL, args...)
 	if err != nil {
 		return nil, fmt.Errorf("rate limit: %w", err)
 	}

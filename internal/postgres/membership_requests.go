@@ -65,16 +65,7 @@ func (db *DB) selectGroupRequestPage(ctx context.Context, g *guildhall.Group, li
 // with the request (uncanceled): no goroutines to watch its context.
 func (db *DB) selectRequests(ctx context.Context, g *guildhall.Group, limit int, query string, args ...any) ([]requestPageRow, error) {
 	ctx = uncanceled(ctx)
-	st, err := db.prepared(ctx, query)
-	if err != nil {
-		return nil, err
-	}
-	var rows *sql.Rows
-	if st != nil {
-		rows, err = st.QueryContext(ctx, args...)
-	} else {
-		rows, err = db.QueryContext(ctx, query, args...)
-	}
+	rows, err := db.queryPrepared(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
 	"strconv"
 	"sync"
 
@@ -90,6 +91,21 @@ func (db *DB) scanPrepared(ctx context.Context, query string, args []any, dest .
 		return db.QueryRowContext(ctx, query, args...).Scan(dest...)
 	}
 	return st.QueryRowContext(ctx, args...).Scan(dest...)
+}
+
+// queryPrepared is QueryContext through the statement cache, for a read
+// whose rows its caller scans itself (by position: see scanPrepared).
+// Unlike the other reads here it keeps ctx's cancellation; a caller that
+// wants none passes uncanceled(ctx).
+func (db *DB) queryPrepared(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	st, err := db.prepared(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if st == nil {
+		return db.QueryContext(ctx, query, args...)
+	}
+	return st.QueryContext(ctx, args...)
 }
 
 // selectPrepared is SelectContext through the statement cache.
