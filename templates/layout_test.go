@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"os"
 	"testing"
 )
 
@@ -33,17 +32,5 @@ func TestLayoutHeader(t *testing.T) {
 		start, end := bytes.Index(b, []byte("<header")), bytes.Index(b, []byte("</header>"))
 		fmt.Fprintf(&got, "%+v\n%s\n", n, b[start:end])
 	}
-	const golden = "testdata/layout_header.html"
-	if *update {
-		if err := os.WriteFile(golden, got.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got.Bytes(), want) {
-		t.Errorf("the layout's header renders differently from %s:\n got: %s\nwant: %s", golden, got.Bytes(), want)
-	}
+	matchGolden(t, "the layout's header", "testdata/layout_header.html", got.Bytes())
 }

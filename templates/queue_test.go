@@ -62,9 +62,15 @@ func TestQueueTableRendering(t *testing.T) {
 		}
 		got.WriteString("\n")
 	}
-	const golden = "testdata/queue_table.html"
+	matchGolden(t, "QueueTable", "testdata/queue_table.html", got.Bytes())
+}
+
+// matchGolden fails t when got differs from the golden file, naming what
+// rendered it; with -update it rewrites the file first.
+func matchGolden(t *testing.T, what, golden string, got []byte) {
+	t.Helper()
 	if *update {
-		if err := os.WriteFile(golden, got.Bytes(), 0o644); err != nil {
+		if err := os.WriteFile(golden, got, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -72,8 +78,8 @@ func TestQueueTableRendering(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(got.Bytes(), want) {
-		t.Errorf("QueueTable renders differently from %s:\n got: %s\nwant: %s", golden, got.Bytes(), want)
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s renders differently from %s:\n got: %s\nwant: %s", what, golden, got, want)
 	}
 }
 
