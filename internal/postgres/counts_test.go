@@ -38,6 +38,9 @@ func TestKeptCountsStayExact(t *testing.T) {
 		}
 	}
 	f.member(groups[1], people[1], guildhall.RoleMember) // may approve in Beta
+	for _, p := range people[:6] {
+		f.member(groups[3], p, guildhall.RoleMember) // Delta's members, its privacy and liveness racing
+	}
 
 	var mu sync.Mutex
 	var failures []string
@@ -111,6 +114,40 @@ func TestKeptCountsStayExact(t *testing.T) {
 		}
 	})
 	workers = append(workers, func() {
+		// Delta to and from secret, soft-deleted and restored, while its
+		// members join and leave; secret groups created (their creator a
+		// member) hard-deleted.
+		privacies := []guildhall.Privacy{guildhall.Private, guildhall.Secret, guildhall.Public, guildhall.Secret}
+		for i := range rounds {
+			p := privacies[i%len(privacies)]
+			_, err := f.s.Groups.UpdateGroup(f.ctx, ada, groups[3].ID, guildhall.GroupUpdate{Privacy: &p})
+			check("Delta's privacy change", err)
+			switch i % 5 {
+			case 1:
+				_, err = f.db.ExecContext(f.ctx, `UPDATE groups SET deleted_at = now() WHERE id = $1`, groups[3].ID)
+				check("Delta's deletion", err)
+			case 2:
+				_, err = f.db.ExecContext(f.ctx, `UPDATE groups SET deleted_at = NULL WHERE id = $1`, groups[3].ID)
+				check("Delta's restoration", err)
+			case 4:
+				_, err = f.db.ExecContext(f.ctx, `DELETE FROM groups WHERE id = (SELECT id FROM groups
+					WHERE name LIKE 'Pop-up %' AND privacy = 'SECRET' AND deleted_at IS NULL LIMIT 1)`)
+				check("hard deletion", err)
+			}
+		}
+	}, func() {
+		rnd := rand.New(rand.NewPCG(7, 3))
+		for range rounds {
+			p := people[rnd.IntN(8)]
+			if rnd.IntN(2) == 0 {
+				_, err := f.ms.Join(f.ctx, p, groups[3].ID, nil)
+				check("join Delta", err)
+			} else {
+				check("leave Delta", f.ms.Leave(f.ctx, p, groups[3].ID))
+			}
+		}
+	})
+	workers = append(workers, func() {
 		// A transaction of several statements, as the seed's: groups of
 		// every privacy, named so that its statements take prefix rows in
 		// the opposite order of the renames and creations.
@@ -169,6 +206,12 @@ func TestKeptCountsStayExact(t *testing.T) {
 			FROM group_privacy_counts c,
 				LATERAL (SELECT count(*) AS n FROM groups g WHERE g.privacy = c.privacy AND g.deleted_at IS NULL) x
 			WHERE c.live <> x.n`},
+		{"live secret groups per member", `
+			SELECT a.id || ': kept ' || COALESCE(c.live, 0) || ', counted ' || x.n
+			FROM accounts a LEFT JOIN account_secret_group_counts c ON c.account_id = a.id,
+				LATERAL (SELECT count(*) AS n FROM group_members m JOIN groups g ON g.id = m.group_id
+					WHERE m.account_id = a.id AND g.privacy = 'SECRET' AND g.deleted_at IS NULL) x
+			WHERE COALESCE(c.live, 0) <> x.n`},
 		{"members per group", `
 			SELECT g.name || ': kept ' || g.members_count || ', counted ' || x.n
 			FROM groups g, LATERAL (SELECT count(*) AS n FROM group_members m WHERE m.group_id = g.id) x
@@ -229,5 +272,11 @@ func TestKeptCountsStayExact(t *testing.T) {
 				t.Errorf("%s's query of names starting %q says %d groups, %d are visible", a.DisplayName, prefix, page.Total, want)
 			}
 		}
+	}
+
+	// An account deleted takes its kept count with it.
+	f.exec(`DELETE FROM accounts WHERE id = $1`, people[0].ID)
+	if n := f.count(`SELECT count(*) FROM account_secret_group_counts WHERE account_id = $1`, people[0].ID); n != 0 {
+		t.Errorf("a deleted account keeps %d rows of account_secret_group_counts", n)
 	}
 }

@@ -390,11 +390,10 @@ func scanGroupRows(rows *sql.Rows, limit int) ([]groupRow, error) {
 
 // directoryRowsSQL is a page of the directory (groups filtered by privacy
 // alone, conds with placeholders from $3; keyset, order and paging as in
-// QueryGroups), with its total from the kept counts (visibleGroupsTotalOf)
+// QueryGroups), with its total from the kept counts (visibleGroupsTotalSQL)
 // when counting. The viewer's group ids are read once (an index-only scan
-// of group_members_account_idx) and serve all three places that need
-// them: whether a secret row may be seen, the viewer's own secret groups in
-// the total, and which rows have a role to read. The rows were joined to
+// of group_members_account_idx) and serve both places that need them:
+// whether a secret row may be seen, and which rows have a role to read. The rows were joined to
 // the viewer's memberships instead: an index probe per row walked (three
 // buffers each) on the first page, and on a cursor's page, whose generic
 // plan estimates a third of the table, every membership read from the heap
@@ -404,8 +403,7 @@ func directoryRowsSQL(privacies []guildhall.Privacy, counting bool, sortExpr str
 	mine := `(SELECT mine FROM v)::uuid[]`
 	total := ""
 	if counting {
-		total = visibleGroupsTotalOf(privacies, `SELECT count(*) FROM groups s
-			WHERE s.id = ANY (`+mine+`) AND s.privacy = 'SECRET' AND s.deleted_at IS NULL`) + ` AS total, `
+		total = visibleGroupsTotalSQL(privacies) + ` AS total, `
 	}
 	where := strings.Join(append([]string{`g.deleted_at IS NULL AND ` + viewerSeesByID(mine)}, conds...), " AND ")
 	return `WITH v AS MATERIALIZED (SELECT ` + viewerGroupIDs + ` AS mine)
