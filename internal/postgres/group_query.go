@@ -323,52 +323,27 @@ func (db *DB) selectGroupRows(ctx context.Context, limit int, query string, args
 	return out, err
 }
 
-// scanGroupRows scans the rows of selectGroupRows.
+// scanGroupRows scans the rows of selectGroupRows: a page's own columns
+// (total, sort_key) and those of groupViewColumns, each found by name
+// once in groupViewNames and filled through groupViewDest, as a single
+// group read fills them.
 func scanGroupRows(rows *sql.Rows, limit int) ([]groupRow, error) {
 	cols, err := rows.Columns()
 	if err != nil {
 		return nil, err
 	}
-	var privacy, role string
-	fields := make([]func(r *groupRow) any, len(cols))
+	const total, sortKey = -1, -2
+	at := make([]int, len(cols))
 	for i, c := range cols {
 		switch c {
 		case "total":
-			fields[i] = func(r *groupRow) any { return &r.Total }
+			at[i] = total
 		case "sort_key":
-			fields[i] = func(r *groupRow) any { return &r.SortKey }
-		case "id":
-			fields[i] = func(r *groupRow) any { return &r.ID }
-		case "name":
-			fields[i] = func(r *groupRow) any { return &r.Name }
-		case "slug":
-			fields[i] = func(r *groupRow) any { return &r.Slug }
-		case "description":
-			fields[i] = func(r *groupRow) any { return &r.Description }
-		case "privacy":
-			fields[i] = func(*groupRow) any { return &privacy }
-		case "members_can_approve":
-			fields[i] = func(r *groupRow) any { return &r.MembersCanApprove }
-		case "members_can_invite":
-			fields[i] = func(r *groupRow) any { return &r.MembersCanInvite }
-		case "show_member_list":
-			fields[i] = func(r *groupRow) any { return &r.ShowMemberList }
-		case "owner_id":
-			fields[i] = func(r *groupRow) any { return &r.OwnerID }
-		case "members_count":
-			fields[i] = func(r *groupRow) any { return &r.MembersCount }
-		case "created_at":
-			fields[i] = func(r *groupRow) any { return &r.CreatedAt }
-		case "updated_at":
-			fields[i] = func(r *groupRow) any { return &r.UpdatedAt }
-		case "last_activity_at":
-			fields[i] = func(r *groupRow) any { return &r.LastActivityAt }
-		case "viewer_role":
-			fields[i] = func(*groupRow) any { return &role }
-		case "has_pending_request":
-			fields[i] = func(r *groupRow) any { return &r.HasPendingRequest }
+			at[i] = sortKey
 		default:
-			return nil, fmt.Errorf("query groups: no field for column %q", c)
+			if at[i] = slices.Index(groupViewNames, c); at[i] < 0 {
+				return nil, fmt.Errorf("query groups: no field for column %q", c)
+			}
 		}
 	}
 	out := make([]groupRow, 0, limit)
@@ -376,14 +351,20 @@ func scanGroupRows(rows *sql.Rows, limit int) ([]groupRow, error) {
 	for rows.Next() {
 		out = append(out, groupRow{})
 		r := &out[len(out)-1]
-		privacy, role = "", ""
-		for i, f := range fields {
-			dest[i] = f(r)
+		view := groupViewDest(&r.GroupView)
+		for i, k := range at {
+			switch k {
+			case total:
+				dest[i] = &r.Total
+			case sortKey:
+				dest[i] = &r.SortKey
+			default:
+				dest[i] = view[k]
+			}
 		}
 		if err := rows.Scan(dest...); err != nil {
 			return nil, err
 		}
-		r.Privacy, r.ViewerRole = guildhall.Privacy(privacy), guildhall.Role(role)
 	}
 	return out, rows.Err()
 }

@@ -62,6 +62,13 @@ func nullIfEmpty(s string) any {
 	return s
 }
 
+// groupViewNames are the names of groupViewColumns, in the order of
+// groupViewDest.
+var groupViewNames = []string{"id", "name", "slug", "description", "privacy",
+	"members_can_approve", "members_can_invite", "show_member_list",
+	"owner_id", "members_count", "created_at", "updated_at", "last_activity_at",
+	"viewer_role", "has_pending_request"}
+
 // groupViewDest are the fields of v in the order of groupViewColumns, for
 // scanning a group read by position (scanPrepared).
 func groupViewDest(v *guildhall.GroupView) []any {
