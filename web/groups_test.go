@@ -102,9 +102,14 @@ func TestSearchTotalIsBoundedAndTrue(t *testing.T) {
 		{"/groups?q=knot+1", "Showing 1–13 of 13", false}, // Knot 1, 10–19, 100, 101
 		{"/groups", "Showing 1–20 of 101", true},
 	} {
-		body := testapp.Body(app.Get(t, c, p.path))
+		res := app.Get(t, c, p.path)
+		body := testapp.Body(res)
 		if !strings.Contains(body, p.line) {
 			t.Errorf("%s: no %q\n%s", p.path, p.line, body)
+		}
+		// A page is sent whole, its length said, not in chunks.
+		if res.ContentLength != int64(len(body)) || res.TransferEncoding != nil {
+			t.Errorf("%s: Content-Length %d, Transfer-Encoding %q for a page of %d bytes", p.path, res.ContentLength, res.TransferEncoding, len(body))
 		}
 		if next := strings.Contains(body, ">Next<"); next != p.next {
 			t.Errorf("%s: Next link shown %v, want %v", p.path, next, p.next)
