@@ -1,8 +1,10 @@
 // Command benchload is the load benchmark behind `make bench-load`: it
 // seeds a database (internal/seed), starts each Guildhall binary it is
 // given on its own copy of it, and in the same run a one-query yardstick
-// handler on the same data; drives every page and action of the scale
-// targets with the same concurrency; and prints one table of req/s, p50,
+// handler on the same data; drives every page of the scale targets with
+// the same concurrency on each binary in turn (page by page, so that what
+// is compared was measured seconds apart), then times the actions; and
+// prints one table of req/s, p50,
 // p99 and the share of the yardstick's rate.
 //
 //	go run ./cmd/benchload --bin after=bin/guildhall [--bin before=/tmp/old-guildhall]
@@ -147,16 +149,24 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := prepareSeed(ctx, admin, dbURL, o, stderr); err != nil {
 		return err
 	}
-	var runs []*binRun
+	// Every binary, and the last one again on the small seed, is started
+	// first; then each page is driven on each of them in turn, so that the
+	// figures compared in a row of the tables were taken within seconds of
+	// one another, not minutes apart on a machine whose load moves.
+	var benches []*bench
+	defer func() {
+		for _, b := range benches {
+			b.close()
+		}
+	}()
 	for _, b := range o.bins {
-		fmt.Fprintf(stderr, "measuring %s (%s)\n", b.label, b.path)
-		r, err := measure(ctx, admin, dbURL, o, b, stderr)
+		fmt.Fprintf(stderr, "starting %s (%s)\n", b.label, b.path)
+		bn, err := setUp(ctx, admin, dbURL, o, b, stderr)
 		if err != nil {
 			return fmt.Errorf("%s: %w", b.label, err)
 		}
-		runs = append(runs, r)
+		benches = append(benches, bn)
 	}
-	table := report(o, runs)
 	if o.small > 0 {
 		so := o
 		so.seed.Groups, so.seedDB, so.noActions, so.profile = o.small, fmt.Sprintf("%s_%d", o.seedDB, o.small), true, ""
@@ -164,12 +174,26 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if err := prepareSeed(ctx, admin, dbURL, so, stderr); err != nil {
 			return err
 		}
-		fmt.Fprintf(stderr, "measuring %s at %d groups\n", last.label, o.small)
-		r, err := measure(ctx, admin, dbURL, so, binary{label: fmt.Sprintf("%s_%d", last.label, o.small), path: last.path}, stderr)
+		fmt.Fprintf(stderr, "starting %s at %d groups\n", last.label, o.small)
+		bn, err := setUp(ctx, admin, dbURL, so, binary{label: fmt.Sprintf("%s_%d", last.label, o.small), path: last.path}, stderr)
 		if err != nil {
 			return fmt.Errorf("%s at %d groups: %w", last.label, o.small, err)
 		}
-		table += flatReport(o, runs[len(runs)-1], r)
+		benches = append(benches, bn)
+	}
+	if err := measurePages(ctx, o, benches, stderr); err != nil {
+		return err
+	}
+	var runs []*binRun
+	for _, b := range benches[:len(o.bins)] {
+		if err := b.runActions(ctx, stderr); err != nil {
+			return fmt.Errorf("%s: %w", b.run.label, err)
+		}
+		runs = append(runs, b.run)
+	}
+	table := report(o, runs)
+	if o.small > 0 {
+		table += flatReport(o, runs[len(runs)-1], benches[len(benches)-1].run)
 	}
 	fmt.Fprint(stdout, table)
 	if o.out != "" {
@@ -229,29 +253,56 @@ type row struct {
 	res      result
 }
 
-// measure copies the seeded database for b, starts it and the yardstick
-// over the copy, and drives every page and action.
-func measure(ctx context.Context, admin *sqlx.DB, dbURL func(string) string, o options, b binary, stderr io.Writer) (*binRun, error) {
-	name := o.seedDB + "_" + strings.ToLower(b.label)
+// bench is one binary started on its own copy of a seeded database, with
+// a yardstick process over the same copy, ready to be driven.
+type bench struct {
+	o         options
+	in        *instance
+	fx        *fixtures
+	hc        *http.Client
+	yardBase  string
+	serverCPU cpuMeter
+	yardCPU   cpuMeter
+	run       *binRun
+	closers   []func()
+}
+
+func (b *bench) close() {
+	for i := len(b.closers) - 1; i >= 0; i-- {
+		b.closers[i]()
+	}
+}
+
+// setUp copies the seeded database for bin, starts it and the yardstick
+// over the copy, and signs its actors in.
+func setUp(ctx context.Context, admin *sqlx.DB, dbURL func(string) string, o options, bin binary, stderr io.Writer) (_ *bench, err error) {
+	b := &bench{o: o}
+	defer func() {
+		if err != nil {
+			b.close()
+		}
+	}()
+	name := o.seedDB + "_" + strings.ToLower(bin.label)
 	if _, err := admin.ExecContext(ctx, `DROP DATABASE IF EXISTS `+ident(name)+` WITH (FORCE)`); err != nil {
 		return nil, err
 	}
 	if _, err := admin.ExecContext(ctx, `CREATE DATABASE `+ident(name)+` TEMPLATE `+ident(o.seedDB)); err != nil {
 		return nil, fmt.Errorf("copy the seeded database: %w", err)
 	}
-	defer func() {
+	b.closers = append(b.closers, func() {
 		if _, err := admin.ExecContext(context.Background(), `DROP DATABASE IF EXISTS `+ident(name)+` WITH (FORCE)`); err != nil {
 			fmt.Fprintf(stderr, "drop the copy %s: %v\n", name, err)
 		}
-	}()
+	})
 
 	started := time.Now()
-	in, err := start(ctx, b.label, b.path, dbURL(name), filepath.Join(os.TempDir(), "benchload-"+name+".log"), o.profile != "")
+	in, err := start(ctx, bin.label, bin.path, dbURL(name), filepath.Join(os.TempDir(), "benchload-"+name+".log"), o.profile != "")
 	if err != nil {
 		return nil, err
 	}
-	defer in.stop()
-	br := &binRun{label: b.label, migration: time.Since(started)}
+	b.in = in
+	b.closers = append(b.closers, in.stop)
+	b.run = &binRun{label: bin.label, migration: time.Since(started)}
 	// The binary's migrations may have made tables the seed never filled
 	// in and rewritten rows of others: vacuum and analyze, as autovacuum
 	// soon would on a live site, so that the plans and the index-only scans
@@ -265,69 +316,97 @@ func measure(ctx context.Context, admin *sqlx.DB, dbURL func(string) string, o o
 	if in.admin, err = in.signIn(ctx, "queue admin", o.seed.QueueOwner, o.seed.Password); err != nil {
 		return nil, err
 	}
-	fx, err := loadFixtures(ctx, in.db, o)
-	if err != nil {
+	if b.fx, err = loadFixtures(ctx, in.db, o); err != nil {
 		return nil, err
 	}
-	if fx.deep, err = deepPage(ctx, &http.Client{}, in.base, in.member.cookie, 400); err != nil {
+	if b.fx.deep, err = deepPage(ctx, &http.Client{}, in.base, in.member.cookie, 400); err != nil {
 		return nil, err
 	}
 	ybase, ypid, stopYard, err := startYardstickProcess(dbURL(name))
 	if err != nil {
 		return nil, err
 	}
-	defer stopYard()
-	serverCPU := cpuMeter{pid: in.cmd.Process.Pid, postmaster: o.pmFile}
-	yardCPU := cpuMeter{pid: ypid, postmaster: o.pmFile}
-
-	hc := &http.Client{
+	b.closers = append(b.closers, stopYard)
+	b.yardBase = ybase
+	b.serverCPU = cpuMeter{pid: in.cmd.Process.Pid, postmaster: o.pmFile}
+	b.yardCPU = cpuMeter{pid: ypid, postmaster: o.pmFile}
+	b.hc = &http.Client{
 		Transport:     &http.Transport{MaxIdleConns: 4 * o.clients, MaxIdleConnsPerHost: 4 * o.clients},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		Timeout:       time.Minute,
 	}
-	yard := func() result {
-		return drive(ctx, hc, o.clients, o.duration, http.StatusOK, rotate(fx.slugs, func(s string) call { return get(ybase+"/groups/"+s, "", "") }), yardCPU)
+	return b, nil
+}
+
+// yardstick drives b's yardstick and keeps the result.
+func (b *bench) yardstick(ctx context.Context, stderr io.Writer) {
+	r := drive(ctx, b.hc, b.o.clients, b.o.duration, http.StatusOK,
+		rotate(b.fx.slugs, func(s string) call { return get(b.yardBase+"/groups/"+s, "", "") }), b.yardCPU)
+	b.run.yard = append(b.run.yard, r)
+	fmt.Fprintf(stderr, "  %-12s yardstick: %.0f req/s  p99 %-8s cpu %.3f ms/req (db %.3f)\n", b.run.label, r.Rate(),
+		r.P99.Round(10*time.Microsecond), r.CPUPerRequest(), r.dbPerRequest())
+}
+
+// measurePages drives the yardsticks, then every page on each bench in
+// turn, then the yardsticks again.
+func measurePages(ctx context.Context, o options, benches []*bench, stderr io.Writer) error {
+	for _, b := range benches {
+		b.yardstick(ctx, stderr)
 	}
-	br.yard = append(br.yard, yard())
-	fmt.Fprintf(stderr, "  yardstick: %.0f req/s  cpu %.3f ms/req (db %.3f)\n", br.yard[0].Rate(), br.yard[0].CPUPerRequest(), br.yard[0].dbPerRequest())
 	// A server that has just started has a small heap, cold backends and
 	// none of its statements prepared on most of its connections: one
 	// uncounted pass over every page first, so that the first pages
 	// measured are not charged for what a running site has long done.
 	if o.warmup > 0 {
-		for _, t := range pageTargets(in, fx) {
-			if o.runs(t.name) {
-				warm, cancel := context.WithTimeout(ctx, o.warmup)
-				runLoops(warm, hc, o.clients, t.want, t.do)
-				cancel()
+		for _, b := range benches {
+			for _, t := range pageTargets(b.in, b.fx) {
+				if o.runs(t.name) {
+					warm, cancel := context.WithTimeout(ctx, o.warmup)
+					runLoops(warm, b.hc, o.clients, t.want, t.do)
+					cancel()
+				}
 			}
 		}
 	}
-	for _, t := range pageTargets(in, fx) {
-		if !o.runs(t.name) {
+	targets := make([][]target, len(benches))
+	for i, b := range benches {
+		targets[i] = pageTargets(b.in, b.fx)
+	}
+	for ti, t0 := range targets[0] {
+		if !o.runs(t0.name) {
 			continue
 		}
-		stopProfile := in.profile(ctx, o.profile, t.name+" "+t.as, o.duration)
-		r := drive(ctx, hc, o.clients, o.duration, t.want, t.do, serverCPU)
-		stopProfile()
-		br.rows = append(br.rows, row{name: t.name, as: t.as, res: r})
-		fmt.Fprintf(stderr, "  %-34s %-12s %7.0f req/s  p50 %-8s p99 %-8s cpu %.3f ms/req (db %.3f)  errors %d %s\n", t.name, t.as, r.Rate(),
-			r.P50.Round(10*time.Microsecond), r.P99.Round(10*time.Microsecond), r.CPUPerRequest(), r.dbPerRequest(), r.Errors, r.FirstErr)
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
+		for i, b := range benches {
+			t := targets[i][ti]
+			stopProfile := b.in.profile(ctx, b.o.profile, t.name+" "+t.as, o.duration)
+			r := drive(ctx, b.hc, o.clients, o.duration, t.want, t.do, b.serverCPU)
+			stopProfile()
+			b.run.rows = append(b.run.rows, row{name: t.name, as: t.as, res: r})
+			fmt.Fprintf(stderr, "  %-12s %-34s %-12s %7.0f req/s  p50 %-8s p99 %-8s cpu %.3f ms/req (db %.3f)  errors %d %s\n", b.run.label, t.name, t.as, r.Rate(),
+				r.P50.Round(10*time.Microsecond), r.P99.Round(10*time.Microsecond), r.CPUPerRequest(), r.dbPerRequest(), r.Errors, r.FirstErr)
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
 		}
 	}
-	br.yard = append(br.yard, yard())
-	fmt.Fprintf(stderr, "  yardstick again: %.0f req/s  cpu %.3f ms/req\n", br.yard[1].Rate(), br.yard[1].CPUPerRequest())
-	if o.noActions {
-		return br, nil
+	for _, b := range benches {
+		b.yardstick(ctx, stderr)
 	}
-	acts, err := runActions(ctx, hc, in, fx, o, stderr)
+	return nil
+}
+
+// runActions times b's actions, one at a time.
+func (b *bench) runActions(ctx context.Context, stderr io.Writer) error {
+	if b.o.noActions {
+		return nil
+	}
+	fmt.Fprintf(stderr, "actions of %s\n", b.run.label)
+	acts, err := runActions(ctx, b.hc, b.in, b.fx, b.o, stderr)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	br.rows = append(br.rows, acts...)
-	return br, nil
+	b.run.rows = append(b.run.rows, acts...)
+	return nil
 }
 
 func runBin(ctx context.Context, bin string, stderr io.Writer, args ...string) error {
