@@ -251,6 +251,10 @@ type binRun struct {
 type row struct {
 	name, as string
 	res      result
+	// yard is the yardstick driven just before the page, on the same
+	// copy: what the page's shares and p99 are judged against. Zero for
+	// the actions.
+	yard result
 }
 
 // bench is one binary started on its own copy of a seeded database, with
@@ -338,27 +342,25 @@ func setUp(ctx context.Context, admin *sqlx.DB, dbURL func(string) string, o opt
 	return b, nil
 }
 
-// yardstick drives b's yardstick and keeps the result.
-func (b *bench) yardstick(ctx context.Context, stderr io.Writer) {
-	r := drive(ctx, b.hc, b.o.clients, b.o.duration, http.StatusOK,
+// yardstick drives b's yardstick.
+func (b *bench) yardstick(ctx context.Context) result {
+	return drive(ctx, b.hc, b.o.clients, b.o.duration, http.StatusOK,
 		rotate(b.fx.slugs, func(s string) call { return get(b.yardBase+"/groups/"+s, "", "") }), b.yardCPU)
-	b.run.yard = append(b.run.yard, r)
-	fmt.Fprintf(stderr, "  %-12s yardstick: %.0f req/s  p99 %-8s cpu %.3f ms/req (db %.3f)\n", b.run.label, r.Rate(),
-		r.P99.Round(10*time.Microsecond), r.CPUPerRequest(), r.dbPerRequest())
 }
 
-// measurePages drives the yardsticks, then every page on each bench in
-// turn, then the yardsticks again.
+// measurePages drives every page on each bench in turn, each right after
+// that bench's yardstick: a page's share is of the yardstick measured
+// seconds before it, on a machine whose load moves from minute to minute.
 func measurePages(ctx context.Context, o options, benches []*bench, stderr io.Writer) error {
-	for _, b := range benches {
-		b.yardstick(ctx, stderr)
-	}
 	// A server that has just started has a small heap, cold backends and
 	// none of its statements prepared on most of its connections: one
 	// uncounted pass over every page first, so that the first pages
 	// measured are not charged for what a running site has long done.
 	if o.warmup > 0 {
 		for _, b := range benches {
+			warm, cancel := context.WithTimeout(ctx, o.warmup)
+			runLoops(warm, b.hc, o.clients, http.StatusOK, rotate(b.fx.slugs, func(s string) call { return get(b.yardBase+"/groups/"+s, "", "") }))
+			cancel()
 			for _, t := range pageTargets(b.in, b.fx) {
 				if o.runs(t.name) {
 					warm, cancel := context.WithTimeout(ctx, o.warmup)
@@ -378,19 +380,19 @@ func measurePages(ctx context.Context, o options, benches []*bench, stderr io.Wr
 		}
 		for i, b := range benches {
 			t := targets[i][ti]
+			y := b.yardstick(ctx)
+			b.run.yard = append(b.run.yard, y)
 			stopProfile := b.in.profile(ctx, b.o.profile, t.name+" "+t.as, o.duration)
 			r := drive(ctx, b.hc, o.clients, o.duration, t.want, t.do, b.serverCPU)
 			stopProfile()
-			b.run.rows = append(b.run.rows, row{name: t.name, as: t.as, res: r})
-			fmt.Fprintf(stderr, "  %-12s %-34s %-12s %7.0f req/s  p50 %-8s p99 %-8s cpu %.3f ms/req (db %.3f)  errors %d %s\n", b.run.label, t.name, t.as, r.Rate(),
-				r.P50.Round(10*time.Microsecond), r.P99.Round(10*time.Microsecond), r.CPUPerRequest(), r.dbPerRequest(), r.Errors, r.FirstErr)
+			b.run.rows = append(b.run.rows, row{name: t.name, as: t.as, res: r, yard: y})
+			fmt.Fprintf(stderr, "  %-12s %-34s %-12s %7.0f req/s  p50 %-8s p99 %-8s cpu %.3f ms/req (db %.3f)  errors %d %s  [yardstick %.0f req/s, p99 %s, cpu %.3f]\n",
+				b.run.label, t.name, t.as, r.Rate(), r.P50.Round(10*time.Microsecond), r.P99.Round(10*time.Microsecond), r.CPUPerRequest(), r.dbPerRequest(),
+				r.Errors, r.FirstErr, y.Rate(), y.P99.Round(10*time.Microsecond), y.CPUPerRequest())
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
 		}
-	}
-	for _, b := range benches {
-		b.yardstick(ctx, stderr)
 	}
 	return nil
 }

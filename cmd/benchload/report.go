@@ -7,7 +7,9 @@ import (
 )
 
 // report is the one table: a row per page or action, and per binary its
-// req/s, p50, p99 and share of the yardstick's rate in the same run.
+// req/s, p50, p99 and share of the yardstick's rate, against the
+// yardstick driven just before the page (the yardstick row is the mean of
+// those runs), with that yardstick's p99 beside the page's.
 func report(o options, runs []*binRun) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "\n%d clients, %s a page; %d groups, %d memberships, a queue of %d; actions timed one at a time (%d samples)\n\n",
@@ -15,45 +17,46 @@ func report(o options, runs []*binRun) string {
 	b.WriteString("| page or action | as |")
 	sep := "|---|---|"
 	for _, r := range runs {
-		fmt.Fprintf(&b, " %s req/s | p50 | p99 | share | CPU/req | CPU share |", r.label)
-		sep += "--:|--:|--:|--:|--:|--:|"
+		fmt.Fprintf(&b, " %s req/s | p50 | p99 | yardstick p99 | share | CPU/req | CPU share |", r.label)
+		sep += "--:|--:|--:|--:|--:|--:|--:|"
 	}
 	b.WriteString("\n" + sep + "\n")
 	b.WriteString("| yardstick (one indexed query + html/template) | — |")
 	for _, r := range runs {
 		y := yardOf(r)
-		fmt.Fprintf(&b, " %.0f | %s | %s | 100 %% | %s | 100 %% |", y.Rate(), ms(y.P50), ms(y.P99), cpuMS(y.CPUPerRequest()))
+		fmt.Fprintf(&b, " %.0f | %s | %s | %s | 100 %% | %s | 100 %% |", y.Rate(), ms(y.P50), ms(y.P99), ms(y.P99), cpuMS(y.CPUPerRequest()))
 	}
 	b.WriteString("\n")
 	for i, row := range runs[0].rows {
 		fmt.Fprintf(&b, "| %s | %s |", row.name, row.as)
 		for _, r := range runs {
 			if i >= len(r.rows) {
-				b.WriteString(" | | | | | |")
+				b.WriteString(" | | | | | | |")
 				continue
 			}
-			res := r.rows[i].res
-			share := 100 * res.Rate() / yardOf(r).Rate()
+			res, yard := r.rows[i].res, besideOf(r, r.rows[i])
+			share := 100 * res.Rate() / yard.Rate()
 			rate := fmt.Sprintf("%.0f", res.Rate())
 			if res.Errors > 0 {
 				rate += fmt.Sprintf(" (%d errors)", res.Errors)
 			}
 			if strings.HasPrefix(row.name, "approve") || strings.HasPrefix(row.name, "reject") || strings.HasPrefix(row.name, "private") {
-				fmt.Fprintf(&b, " — | %s | %s | — | — | — |", ms(res.P50), ms(res.P99))
+				fmt.Fprintf(&b, " — | %s | %s | — | — | — | — |", ms(res.P50), ms(res.P99))
 				continue
 			}
 			cpuShare := "—"
-			if y, p := yardOf(r).CPUPerRequest(), res.CPUPerRequest(); y > 0 && p > 0 {
+			if y, p := yard.CPUPerRequest(), res.CPUPerRequest(); y > 0 && p > 0 {
 				cpuShare = fmt.Sprintf("%.1f %%", 100*y/p)
 			}
-			fmt.Fprintf(&b, " %s | %s | %s | %.1f %% | %s | %s |", rate, ms(res.P50), ms(res.P99), share, cpuMS(res.CPUPerRequest()), cpuShare)
+			fmt.Fprintf(&b, " %s | %s | %s | %s | %.1f %% | %s | %s |", rate, ms(res.P50), ms(res.P99), ms(yard.P99), share, cpuMS(res.CPUPerRequest()), cpuShare)
 		}
 		b.WriteString("\n")
 	}
-	b.WriteString("\nCPU/req is the CPU time the server process and its PostgreSQL cluster spent per request while the page was driven (from /proc; the load generator's own is not in it); CPU share is the yardstick's CPU/req over the page's. It moves far less than req/s when other work shares the machine.\n")
-	b.WriteString("\nThe yardstick's two runs (first and last of the pages) show the noise:")
+	b.WriteString("\nCPU/req is the CPU time the server process and its PostgreSQL cluster spent per request while the page was driven (from /proc; the load generator's own is not in it); CPU share is the yardstick's CPU/req over the page's. It moves far less than req/s when other work shares the machine. Each page's shares and its yardstick p99 are those of the yardstick driven on the same copy just before the page.\n")
+	b.WriteString("\nThe yardstick's runs show the noise:")
 	for _, r := range runs {
-		fmt.Fprintf(&b, " %s %.0f and %.0f req/s;", r.label, r.yard[0].Rate(), r.yard[len(r.yard)-1].Rate())
+		lo, hi := yardRange(r)
+		fmt.Fprintf(&b, " %s %.0f to %.0f req/s;", r.label, lo, hi)
 	}
 	b.WriteString(" starting each binary on its copy (its migrations included) took")
 	for _, r := range runs {
@@ -74,6 +77,28 @@ func yardOf(r *binRun) result {
 		out.P99 += y.P99 / time.Duration(len(r.yard))
 	}
 	return out
+}
+
+// besideOf is the yardstick a row is judged against: the one driven just
+// before it, or the run's mean when there was none.
+func besideOf(r *binRun, w row) result {
+	if w.yard.Requests > 0 {
+		return w.yard
+	}
+	return yardOf(r)
+}
+
+// yardRange is the lowest and the highest rate of a run's yardsticks.
+func yardRange(r *binRun) (lo, hi float64) {
+	for i, y := range r.yard {
+		if v := y.Rate(); i == 0 || v < lo {
+			lo = v
+		}
+		if v := y.Rate(); v > hi {
+			hi = v
+		}
+	}
+	return lo, hi
 }
 
 // cpuMS is a CPU time per request; "—" when not measured.
@@ -97,7 +122,6 @@ func flatReport(o options, big, small *binRun) string {
 	fmt.Fprintf(&b, "\nFlat in the data: %s at %d groups against %d groups (same accounts, members per group and queue)\n\n", big.label, o.seed.Groups, o.small)
 	fmt.Fprintf(&b, "| page | as | CPU/req at %d | CPU/req at %d | more at %d (CPU) | share at %d | share at %d |\n|---|---|--:|--:|--:|--:|--:|\n",
 		o.small, o.seed.Groups, o.seed.Groups, o.small, o.seed.Groups)
-	yb, ys := yardOf(big), yardOf(small)
 	for _, sr := range small.rows {
 		for _, br := range big.rows {
 			if br.name != sr.name || br.as != sr.as {
@@ -109,7 +133,7 @@ func flatReport(o options, big, small *binRun) string {
 			}
 			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %.1f %% | %.1f %% |\n", sr.name, sr.as,
 				cpuMS(sr.res.CPUPerRequest()), cpuMS(br.res.CPUPerRequest()), more,
-				100*sr.res.Rate()/ys.Rate(), 100*br.res.Rate()/yb.Rate())
+				100*sr.res.Rate()/besideOf(small, sr).Rate(), 100*br.res.Rate()/besideOf(big, br).Rate())
 		}
 	}
 	return b.String()
