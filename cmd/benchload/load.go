@@ -20,6 +20,20 @@ type result struct {
 	P50, P99 time.Duration
 	CPU      time.Duration // CPU time the server and its database spent on the counted requests; 0 when not measured
 	DBCPU    time.Duration // the database's part of CPU
+	lat      []time.Duration
+}
+
+// merge is a and b as one measurement: their requests, time and CPU
+// added up, their percentiles of every latency of both.
+func merge(a, b result) result {
+	out := result{Requests: a.Requests + b.Requests, Errors: a.Errors + b.Errors, FirstErr: a.FirstErr,
+		Elapsed: a.Elapsed + b.Elapsed, CPU: a.CPU + b.CPU, DBCPU: a.DBCPU + b.DBCPU,
+		lat: append(slices.Clip(a.lat), b.lat...)}
+	if out.FirstErr == "" {
+		out.FirstErr = b.FirstErr
+	}
+	out.P50, out.P99 = percentile(out.lat, 0.50), percentile(out.lat, 0.99)
+	return out
 }
 
 // CPUPerRequest is the CPU time one request cost the server and the
@@ -72,7 +86,7 @@ func drive(ctx context.Context, hc *http.Client, clients int, d time.Duration, w
 			res.FirstErr = p.firstErr
 		}
 	}
-	res.Requests = len(all)
+	res.Requests, res.lat = len(all), all
 	res.P50, res.P99 = percentile(all, 0.50), percentile(all, 0.99)
 	return res
 }

@@ -45,6 +45,7 @@ type options struct {
 	clients   int
 	duration  time.Duration
 	warmup    time.Duration // each page driven this long, uncounted, before any is measured
+	rounds    int           // each page's duration is driven in this many slices, in turn with the other binaries
 	actions   int
 	seed      seed.Options
 	out       string
@@ -89,6 +90,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&o.clients, "clients", 16, "concurrent clients on every page")
 	fs.DurationVar(&o.duration, "duration", 5*time.Second, "how long each page is driven")
 	fs.DurationVar(&o.warmup, "warmup", 500*time.Millisecond, "how long each page is driven, uncounted, in a pass over every page before the measured one (0: none)")
+	fs.IntVar(&o.rounds, "rounds", 3, "drive each page's --duration in this many slices, each binary's slice (after its yardstick's) in turn, so that a moment of load elsewhere on the machine falls on every binary alike")
 	fs.IntVar(&o.actions, "actions", 10, "how many times each action is timed")
 	fs.IntVar(&o.seed.Accounts, "accounts", o.seed.Accounts, "seeded accounts")
 	fs.IntVar(&o.seed.Groups, "groups", o.seed.Groups, "seeded groups")
@@ -342,15 +344,17 @@ func setUp(ctx context.Context, admin *sqlx.DB, dbURL func(string) string, o opt
 	return b, nil
 }
 
-// yardstick drives b's yardstick.
-func (b *bench) yardstick(ctx context.Context) result {
-	return drive(ctx, b.hc, b.o.clients, b.o.duration, http.StatusOK,
+// yardstick drives b's yardstick for d.
+func (b *bench) yardstick(ctx context.Context, d time.Duration) result {
+	return drive(ctx, b.hc, b.o.clients, d, http.StatusOK,
 		rotate(b.fx.slugs, func(s string) call { return get(b.yardBase+"/groups/"+s, "", "") }), b.yardCPU)
 }
 
 // measurePages drives every page on each bench in turn, each right after
 // that bench's yardstick: a page's share is of the yardstick measured
 // seconds before it, on a machine whose load moves from minute to minute.
+// A page's --duration is driven in --rounds slices (yardstick, then page,
+// on one bench, then the next), added up into one measurement.
 func measurePages(ctx context.Context, o options, benches []*bench, stderr io.Writer) error {
 	// A server that has just started has a small heap, cold backends and
 	// none of its statements prepared on most of its connections: one
@@ -374,24 +378,35 @@ func measurePages(ctx context.Context, o options, benches []*bench, stderr io.Wr
 	for i, b := range benches {
 		targets[i] = pageTargets(b.in, b.fx)
 	}
+	rounds := max(o.rounds, 1)
+	slice := o.duration / time.Duration(rounds)
 	for ti, t0 := range targets[0] {
 		if !o.runs(t0.name) {
 			continue
 		}
+		pages, yards := make([]result, len(benches)), make([]result, len(benches))
+		for round := range rounds {
+			for i, b := range benches {
+				t := targets[i][ti]
+				yards[i] = merge(yards[i], b.yardstick(ctx, slice))
+				stopProfile := func() {}
+				if round == 0 {
+					stopProfile = b.in.profile(ctx, b.o.profile, t.name+" "+t.as, slice)
+				}
+				pages[i] = merge(pages[i], drive(ctx, b.hc, o.clients, slice, t.want, t.do, b.serverCPU))
+				stopProfile()
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+			}
+		}
 		for i, b := range benches {
-			t := targets[i][ti]
-			y := b.yardstick(ctx)
+			t, r, y := targets[i][ti], pages[i], yards[i]
 			b.run.yard = append(b.run.yard, y)
-			stopProfile := b.in.profile(ctx, b.o.profile, t.name+" "+t.as, o.duration)
-			r := drive(ctx, b.hc, o.clients, o.duration, t.want, t.do, b.serverCPU)
-			stopProfile()
 			b.run.rows = append(b.run.rows, row{name: t.name, as: t.as, res: r, yard: y})
 			fmt.Fprintf(stderr, "  %-12s %-34s %-12s %7.0f req/s  p50 %-8s p99 %-8s cpu %.3f ms/req (db %.3f)  errors %d %s  [yardstick %.0f req/s, p99 %s, cpu %.3f]\n",
 				b.run.label, t.name, t.as, r.Rate(), r.P50.Round(10*time.Microsecond), r.P99.Round(10*time.Microsecond), r.CPUPerRequest(), r.dbPerRequest(),
 				r.Errors, r.FirstErr, y.Rate(), y.P99.Round(10*time.Microsecond), y.CPUPerRequest())
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
 		}
 	}
 	return nil
