@@ -146,7 +146,10 @@ func (s *GroupService) GroupBySlug(ctx context.Context, actor guildhall.Actor, s
 // read that decides nothing. A group actor may not see
 // (guildhall.CanSeeGroup) is not found, with the same answer as an unknown id.
 func groupForActor(ctx context.Context, q sqlx.QueryerContext, actor guildhall.Actor, id string) (*guildhall.Group, guildhall.Role, error) {
-	return findGroup(ctx, q, actor, id, false)
+	if !isUUID(id) {
+		return nil, guildhall.RoleNone, groupNotFound()
+	}
+	return readGroup(ctx, q, actor, id)
 }
 
 // lockGroup is groupForActor for a change: it locks the group row FOR
@@ -154,33 +157,44 @@ func groupForActor(ctx context.Context, q sqlx.QueryerContext, actor guildhall.A
 // Every change to a group, its members or its requests decides on this
 // locked row.
 func lockGroup(ctx context.Context, tx *sqlx.Tx, actor guildhall.Actor, id string) (*guildhall.Group, guildhall.Role, error) {
-	return findGroup(ctx, tx, actor, id, true)
-}
-
-// findGroup is groupForActor and lockGroup. With lock it locks the group
-// row first and reads the role in a second statement, so that the role is
-// read after the lock is granted and is the one the change will see (a
-// statement that waited for the lock would otherwise pair the new group row
-// with the member row of its old snapshot).
-func findGroup(ctx context.Context, q sqlx.QueryerContext, actor guildhall.Actor, id string, lock bool) (*guildhall.Group, guildhall.Role, error) {
 	if !isUUID(id) {
 		return nil, guildhall.RoleNone, groupNotFound()
 	}
-	if !lock {
-		return readGroup(ctx, q, actor, id)
-	}
-	query := `SELECT ` + groupColumns + ` FROM groups g WHERE g.id = $1 AND g.deleted_at IS NULL FOR UPDATE OF g`
+	return lockedGroup(actor, id, func(dest any, query string, args ...any) error {
+		return tx.GetContext(ctx, dest, query, args...)
+	})
+}
+
+// lockGroupSQL and roleInSQL are a locking read's two statements.
+const (
+	lockGroupSQL = `SELECT ` + groupColumns + ` FROM groups g WHERE g.id = $1 AND g.deleted_at IS NULL FOR UPDATE OF g`
+	roleInSQL    = `SELECT role FROM group_members WHERE group_id = $1 AND account_id = $2`
+)
+
+// lockedGroup locks the group row first and reads the actor's role in a
+// second statement, each through get (a plain read in the transaction, or
+// the statement cache's, lockGroupTx), so that the role is read after the
+// lock is granted and is the one the change will see (a statement that
+// waited for the lock would otherwise pair the new group row with the
+// member row of its old snapshot).
+func lockedGroup(actor guildhall.Actor, id string, get func(dest any, query string, args ...any) error) (*guildhall.Group, guildhall.Role, error) {
 	var g guildhall.Group
-	err := sqlx.GetContext(ctx, q, &g, query, id)
+	err := get(&g, lockGroupSQL, id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, guildhall.RoleNone, groupNotFound()
 	}
 	if err != nil {
 		return nil, guildhall.RoleNone, fmt.Errorf("read group: %w", err)
 	}
-	role, err := roleIn(ctx, q, g.ID, actor.ID)
-	if err != nil {
-		return nil, guildhall.RoleNone, err
+	role := guildhall.RoleNone
+	if actor.ID != "" {
+		err = get(&role, roleInSQL, g.ID, actor.ID)
+		if errors.Is(err, sql.ErrNoRows) {
+			role, err = guildhall.RoleNone, nil
+		}
+		if err != nil {
+			return nil, guildhall.RoleNone, fmt.Errorf("read role: %w", err)
+		}
 	}
 	if !guildhall.CanSeeGroup(actor, &g, role) {
 		return nil, guildhall.RoleNone, groupNotFound()
@@ -188,7 +202,7 @@ func findGroup(ctx context.Context, q sqlx.QueryerContext, actor guildhall.Actor
 	return &g, role, nil
 }
 
-// readGroup is findGroup without a lock: the group and the actor's role in
+// readGroup is groupForActor's read, without a lock: the group and the actor's role in
 // one statement, prepared once per connection when q is the pool.
 func readGroup(ctx context.Context, q sqlx.QueryerContext, actor guildhall.Actor, id string) (*guildhall.Group, guildhall.Role, error) {
 	var row struct {
@@ -223,8 +237,7 @@ func roleIn(ctx context.Context, q sqlx.QueryerContext, groupID, accountID strin
 		return guildhall.RoleNone, nil
 	}
 	var role guildhall.Role
-	err := sqlx.GetContext(ctx, q, &role, `
-		SELECT role FROM group_members WHERE group_id = $1 AND account_id = $2`, groupID, accountID)
+	err := sqlx.GetContext(ctx, q, &role, roleInSQL, groupID, accountID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return guildhall.RoleNone, nil
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -141,40 +140,13 @@ func (s *MembershipService) decideSet(ctx context.Context, actor guildhall.Actor
 	return results, nil
 }
 
-// lockGroupSQL and roleInSQL are lockGroup's two statements.
-const (
-	lockGroupSQL = `SELECT ` + groupColumns + ` FROM groups g WHERE g.id = $1 AND g.deleted_at IS NULL FOR UPDATE OF g`
-	roleInSQL    = `SELECT role FROM group_members WHERE group_id = $1 AND account_id = $2`
-)
-
 // lockGroupTx is lockGroup through the statement cache (getTx), for a
 // decision's transaction, which would otherwise parse and plan both
-// statements on every call (and lib/pq send each in two round trips):
-// the group row locked, then the actor's role read in a statement of its
-// own, once the lock is granted (see findGroup).
+// statements on every call (and lib/pq send each in two round trips).
 func (db *DB) lockGroupTx(ctx context.Context, tx *sqlx.Tx, actor guildhall.Actor, id string) (*guildhall.Group, guildhall.Role, error) {
-	var g guildhall.Group
-	err := db.getTx(ctx, tx, &g, lockGroupSQL, id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, guildhall.RoleNone, groupNotFound()
-	}
-	if err != nil {
-		return nil, guildhall.RoleNone, fmt.Errorf("read group: %w", err)
-	}
-	role := guildhall.RoleNone
-	if actor.ID != "" {
-		err = db.getTx(ctx, tx, &role, roleInSQL, g.ID, actor.ID)
-		if errors.Is(err, sql.ErrNoRows) {
-			role, err = guildhall.RoleNone, nil
-		}
-		if err != nil {
-			return nil, guildhall.RoleNone, fmt.Errorf("read role: %w", err)
-		}
-	}
-	if !guildhall.CanSeeGroup(actor, &g, role) {
-		return nil, guildhall.RoleNone, groupNotFound()
-	}
-	return &g, role, nil
+	return lockedGroup(actor, id, func(dest any, query string, args ...any) error {
+		return db.getTx(ctx, tx, dest, query, args...)
+	})
 }
 
 // currentRequestsSQL reads, for group $1, each of the requesters $2's
