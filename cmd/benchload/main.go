@@ -344,10 +344,14 @@ func setUp(ctx context.Context, admin *sqlx.DB, dbURL func(string) string, o opt
 	return b, nil
 }
 
+// yardCall is one request to b's yardstick, a group by slug in turn.
+func (b *bench) yardCall() call {
+	return rotate(b.fx.slugs, func(s string) call { return get(b.yardBase+"/groups/"+s, "", "") })
+}
+
 // yardstick drives b's yardstick for d.
 func (b *bench) yardstick(ctx context.Context, d time.Duration) result {
-	return drive(ctx, b.hc, b.o.clients, d, http.StatusOK,
-		rotate(b.fx.slugs, func(s string) call { return get(b.yardBase+"/groups/"+s, "", "") }), b.yardCPU)
+	return drive(ctx, b.hc, b.o.clients, d, http.StatusOK, b.yardCall(), b.yardCPU)
 }
 
 // measurePages drives every page on each bench in turn, each right after
@@ -363,7 +367,7 @@ func measurePages(ctx context.Context, o options, benches []*bench, stderr io.Wr
 	if o.warmup > 0 {
 		for _, b := range benches {
 			warm, cancel := context.WithTimeout(ctx, o.warmup)
-			runLoops(warm, b.hc, o.clients, http.StatusOK, rotate(b.fx.slugs, func(s string) call { return get(b.yardBase+"/groups/"+s, "", "") }))
+			runLoops(warm, b.hc, o.clients, http.StatusOK, b.yardCall())
 			cancel()
 			for _, t := range pageTargets(b.in, b.fx) {
 				if o.runs(t.name) {
