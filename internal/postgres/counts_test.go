@@ -3,6 +3,7 @@ package postgres
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -41,6 +42,17 @@ func TestKeptCountsStayExact(t *testing.T) {
 	for _, p := range people[:6] {
 		f.member(groups[3], p, guildhall.RoleMember) // Delta's members, its privacy and liveness racing
 	}
+
+	// A word in more than 100 names, whose search keeps its first
+	// matches (search_firsts.go) while the renames and creations below
+	// move them.
+	// One in ten is secret, people[7] a member of those.
+	f.exec(`INSERT INTO groups (name, slug, privacy, owner_id, members_count, created_at)
+		SELECT 'Gamelan ' || i, 'gamelan-' || i, CASE i % 10 WHEN 5 THEN 'SECRET' WHEN 7 THEN 'PRIVATE' ELSE 'PUBLIC' END, $1,
+			CASE i % 10 WHEN 5 THEN 1 ELSE 0 END, now() - i * interval '1 minute'
+		FROM generate_series(1, 110) AS i`, ada.ID)
+	f.exec(`INSERT INTO group_members (group_id, account_id, role)
+		SELECT id, $1, 'MEMBER' FROM groups WHERE name LIKE 'Gamelan %' AND privacy = 'SECRET'`, people[7].ID)
 
 	var mu sync.Mutex
 	var failures []string
@@ -187,6 +199,16 @@ func TestKeptCountsStayExact(t *testing.T) {
 			}
 		})
 	}
+	workers = append(workers, func() {
+		searchers := []guildhall.Actor{site, ada, people[7], people[5]}
+		for i := range rounds * 2 {
+			_, err := f.s.Groups.QueryGroups(f.ctx, searchers[i%len(searchers)], guildhall.GroupQuery{
+				Conditions: []guildhall.Condition{guildhall.NameContains("gam")},
+				Sort:       guildhall.Sort{Field: guildhall.FieldCreatedDate, Desc: true},
+				Limit:      20, Offset: 20 * (i % 3), CountTotal: true, CountUpTo: guildhall.SearchCountUpTo})
+			check("search", err)
+		}
+	})
 	startTogether(workers...)
 	for _, msg := range failures {
 		t.Error(msg)
@@ -227,6 +249,35 @@ func TestKeptCountsStayExact(t *testing.T) {
 		}
 	}
 	f.wantPrefixCountsExact()
+	// Every kept list still valid holds the first matches of its scope,
+	// read afresh, and every search shows what it must.
+	var stale []string
+	if err := f.db.SelectContext(f.ctx, &stale, `SELECT k.word || ' (site admins: ' || k.admin || ')'
+		FROM group_search_firsts k,
+			LATERAL (SELECT COALESCE(array_agg(id), '{}') AS ids FROM (SELECT g.id FROM groups g
+				WHERE g.deleted_at IS NULL AND (k.admin OR g.privacy <> 'SECRET') AND strpos(lower(g.name), k.word) > 0
+				ORDER BY g.created_at DESC, g.id DESC LIMIT 100) m) x,
+			LATERAL (SELECT count(*) AS n FROM groups g
+				WHERE g.deleted_at IS NULL AND (k.admin OR g.privacy <> 'SECRET') AND strpos(lower(g.name), k.word) > 0) y
+		WHERE k.changes = (SELECT sum(pc.changes) FROM group_privacy_counts pc WHERE k.admin OR pc.privacy <> 'SECRET')
+			AND (k.ids <> x.ids OR k.total <> least(y.n, 101))`); err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range stale {
+		t.Errorf("the kept first matches of %s are valid but not the matches", w)
+	}
+	for _, a := range []guildhall.Actor{site, ada, people[7], people[5]} {
+		for _, offset := range []int{0, 40, 80} {
+			gotIDs, gotTotal := dashboardSearchIDs(t, f, a, "gam", offset)
+			wantIDs, wantTotal := freshSearchIDs(t, f, a, "gam", offset)
+			if !slices.Equal(gotIDs, wantIDs) || gotTotal != wantTotal {
+				t.Errorf("%s's search of \"gam\" at %d lists %d groups (%s), want %d (%s)", a.DisplayName, offset, len(gotIDs), gotTotal, len(wantIDs), wantTotal)
+			}
+		}
+	}
+	if f.count(`SELECT count(*) FROM group_search_firsts WHERE word = 'gam'`) == 0 {
+		t.Error("no search of \"gam\" kept its first matches: the race tested none")
+	}
 	if n := f.count(`SELECT count(*) FROM groups WHERE name LIKE 'Alp%' OR name LIKE 'Gam%'`); n < 4 {
 		t.Fatalf("only %d groups named Alp… or Gam…: the renames and creations raced nothing", n)
 	}

@@ -226,9 +226,7 @@ func (s *GroupService) QueryGroups(ctx context.Context, actor guildhall.Actor, q
 		WHERE ` + filter + keyset + order + paging
 	switch {
 	case search:
-		if rowsSQL, rowsArgs, err = searchPageSQL(actor, word, others, sortExpr, sortType, desc, cursor, limit, offset); err != nil {
-			return nil, fmt.Errorf("query groups: %w", err)
-		}
+		// searchPage runs its own statements (search_firsts.go).
 	case few >= 0:
 		rowsSQL = fewRowsSQL(sortExpr, strings.Join(conds, " AND "), keyset, order, paging)
 	case byName:
@@ -238,7 +236,12 @@ func (s *GroupService) QueryGroups(ctx context.Context, actor guildhall.Actor, q
 	case byPrivacy:
 		rowsSQL = directoryRowsSQL(privacies, counting, sortExpr, conds, keyset, order, paging)
 	}
-	rows, err := s.db.selectGroupRows(ctx, limit, rowsSQL, rowsArgs...)
+	var rows []groupRow
+	if search {
+		rows, err = s.searchPage(ctx, actor, word, others, sortExpr, sortType, desc, cursor, limit, offset)
+	} else {
+		rows, err = s.db.selectGroupRows(ctx, limit, rowsSQL, rowsArgs...)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("query groups: %w", err)
 	}
