@@ -33,9 +33,10 @@ func keptSearch(others []guildhall.Condition, sortExpr string, desc bool, cursor
 }
 
 // keptSearchSQL is the page of a kept search: the first offset+limit ids
-// of the list, if it is still valid, and the viewer's own live secret
-// groups that match (when not a site admin, and only if they have any, by
-// their kept count: migration 00170), sorted, with the total. No row when
+// of the list, if it is still valid, and as many of the newest of the
+// viewer's own live secret groups that match (when not a site admin, and
+// only if they have any, by their kept count: migration 00170), sorted,
+// with the total (more than fewMatches, as every kept list's). No row when
 // no valid list is kept. Its arguments are the viewer's, the word's
 // pattern, the word and offset+limit, then the page's.
 func keptSearchSQL(limit, offset int, args []any) (string, []any) {
@@ -50,7 +51,7 @@ s AS MATERIALIZED (
 		AND (SELECT sc.live FROM account_secret_group_counts sc WHERE sc.account_id = $1::uuid) > 0
 		AND vm.account_id = $1::uuid AND g.privacy = 'SECRET' AND g.deleted_at IS NULL
 		AND lower(g.name) LIKE lower($3::text)
-	LIMIT ` + more + `)
+	ORDER BY g.created_at DESC, g.id DESC LIMIT $5::int)
 SELECT least((SELECT total FROM c) + (SELECT count(*) FROM s), ` + more + `) AS total,
 	g.created_at::text AS sort_key, ` + groupViewColumns + `
 FROM (SELECT unnest(c.ids) AS id FROM c UNION ALL SELECT id FROM s) p

@@ -92,11 +92,14 @@ func TestKeptSearchFollowsChanges(t *testing.T) {
 
 	// The pages come from the list: with its first id taken out, the
 	// outsider's first page starts with the second match.
+	// So do the insider's, with their secret matches among them.
 	f.exec(`UPDATE group_search_firsts SET ids = ids[2:] WHERE word = 'chess' AND NOT admin`)
-	got, _ := dashboardSearchIDs(t, f, outsider, "chess", 0)
-	want, _ := freshSearchIDs(t, f, outsider, "chess", 0)
-	if len(got) == 0 || got[0] != want[1] {
-		t.Fatalf("with the kept list's first id removed the search still starts at %v: it does not read the list", first(got))
+	for _, a := range []guildhall.Actor{outsider, insider} {
+		got, _ := dashboardSearchIDs(t, f, a, "chess", 0)
+		want, _ := freshSearchIDs(t, f, a, "chess", 0)
+		if gone := slices.DeleteFunc(slices.Clone(want), func(id string) bool { return !slices.Contains(got, id) }); len(got) == 0 || len(gone) != len(want)-1 {
+			t.Fatalf("with the kept list's first id removed %s's search still lists %d of the %d matches: it does not read the list", a.DisplayName, len(gone), len(want))
+		}
 	}
 	f.exec(`DELETE FROM group_search_firsts`)
 	check("the list removed")
