@@ -234,6 +234,12 @@ func TestKeptCountsStayExact(t *testing.T) {
 				LATERAL (SELECT count(*) AS n FROM group_members m JOIN groups g ON g.id = m.group_id
 					WHERE m.account_id = a.id AND g.privacy = 'SECRET' AND g.deleted_at IS NULL) x
 			WHERE COALESCE(c.live, 0) <> x.n`},
+		{"the bound on each member's newest secret group (migration 00175)", `
+			SELECT a.id || ': bound ' || COALESCE(c.newest_secret::text, 'none') || ', newest ' || x.newest
+			FROM accounts a LEFT JOIN account_secret_group_counts c ON c.account_id = a.id,
+				LATERAL (SELECT max(g.created_at) AS newest FROM group_members m JOIN groups g ON g.id = m.group_id
+					WHERE m.account_id = a.id AND g.privacy = 'SECRET' AND g.deleted_at IS NULL) x
+			WHERE x.newest IS NOT NULL AND (c.newest_secret IS NULL OR c.newest_secret < x.newest)`},
 		{"members per group", `
 			SELECT g.name || ': kept ' || g.members_count || ', counted ' || x.n
 			FROM groups g, LATERAL (SELECT count(*) AS n FROM group_members m WHERE m.group_id = g.id) x

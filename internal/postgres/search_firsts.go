@@ -34,10 +34,12 @@ func keptSearch(others []guildhall.Condition, sortExpr string, desc bool, cursor
 
 // keptSearchSQL is the page of a kept search: the first offset+limit ids
 // of the list, if it is still valid, and as many of the newest of the
-// viewer's own live secret groups that match (when not a site admin, and
-// only if they have any, by their kept count: migration 00170), sorted,
-// with the total (more than fewMatches, as every kept list's). No row when
-// no valid list is kept. Its arguments are the viewer's, the word's
+// viewer's own live secret groups that match, sorted, with the total (more
+// than fewMatches, as every kept list's). No row when no valid list is
+// kept. The viewer's secret groups are read only for a viewer who is not
+// a site admin and has some (their kept count, migration 00170), not all
+// older than the last of those ids (the bound of migration 00175): older
+// ones cannot be on the page. Its arguments are the viewer's, the word's
 // pattern, the word and offset+limit, then the page's.
 func keptSearchSQL(limit, offset int, args []any) (string, []any) {
 	paging, args := pageSQL(limit, offset, args)
@@ -47,8 +49,9 @@ func keptSearchSQL(limit, offset int, args []any) (string, []any) {
 	WHERE f.word = lower($4::text) AND f.admin = $2::boolean AND f.changes = ` + scopeChangesSQL + `),
 s AS MATERIALIZED (
 	SELECT g.id FROM group_members vm JOIN groups g ON g.id = vm.group_id
-	WHERE NOT $2::boolean AND EXISTS (SELECT FROM c)
-		AND (SELECT sc.live FROM account_secret_group_counts sc WHERE sc.account_id = $1::uuid) > 0
+	WHERE NOT $2::boolean AND EXISTS (SELECT FROM account_secret_group_counts sc
+			WHERE sc.account_id = $1::uuid AND sc.live > 0 AND sc.newest_secret >= (SELECT b.created_at FROM groups b
+				WHERE b.id = (SELECT c.ids[array_upper(c.ids, 1)] FROM c)))
 		AND vm.account_id = $1::uuid AND g.privacy = 'SECRET' AND g.deleted_at IS NULL
 		AND lower(g.name) LIKE lower($3::text)
 	ORDER BY g.created_at DESC, g.id DESC LIMIT $5::int)

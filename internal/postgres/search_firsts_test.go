@@ -56,8 +56,9 @@ func keptListValid(f *membershipFixture, word string, admin bool) bool {
 // can move what it finds (a group created, renamed, made secret or
 // public, deleted, restored, hard-deleted) it still shows exactly the
 // visible matches, newest first, for a site admin, a member of secret
-// matches and someone with none; a change of a secret group leaves the
-// list of everyone else valid.
+// matches, a member of one old secret match only (whose pages skip their
+// secret groups until a newer one is theirs) and someone with none; a
+// change of a secret group leaves the list of everyone else valid.
 func TestKeptSearchFollowsChanges(t *testing.T) {
 	t.Parallel()
 	f := newMembershipFixture(t)
@@ -68,7 +69,22 @@ func TestKeptSearchFollowsChanges(t *testing.T) {
 	// 300 groups, 200 with "chess" in their name, one in ten secret (the
 	// insider in some), one in ten private.
 	manyGroups(f, owner, insider, 300, `CASE WHEN i % 3 <> 1 THEN 'Chess Club ' || i ELSE 'Other Club ' || i END`)
-	actors := []guildhall.Actor{outsider, insider, site}
+	// The elder belongs to the oldest secret match alone: older than any
+	// first page's last match, so their pages skip reading their secret
+	// groups (migration 00175) until a newer one is theirs.
+	elder := f.person("Elder")
+	var oldest guildhall.Group
+	if err := f.db.GetContext(f.ctx, &oldest, `SELECT `+groupColumns+` FROM groups g
+		WHERE g.privacy = 'SECRET' AND g.name LIKE 'Chess%' ORDER BY g.created_at LIMIT 1`); err != nil {
+		t.Fatal(err)
+	}
+	f.member(&oldest, elder, guildhall.RoleMember)
+	if n := f.count(`SELECT count(*) FROM account_secret_group_counts WHERE account_id = $1 AND newest_secret < (
+			SELECT created_at FROM groups WHERE privacy <> 'SECRET' AND name LIKE 'Chess%'
+			ORDER BY created_at DESC, id DESC OFFSET 19 LIMIT 1)`, elder.ID); n != 1 {
+		t.Fatal("the elder's secret groups are not all older than the first page: the test would not skip them")
+	}
+	actors := []guildhall.Actor{outsider, insider, elder, site}
 
 	check := func(after string) {
 		t.Helper()
@@ -135,6 +151,25 @@ func TestKeptSearchFollowsChanges(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("made public again")
+
+	// The elder joins the newest match, which is then made secret: it is
+	// on the elder's first page (their bound raised by the privacy change),
+	// and so is a new secret match they are added to.
+	f.member(created.Group, elder, guildhall.RoleMember)
+	if _, err := f.s.Groups.UpdateGroup(f.ctx, site, created.Group.ID, guildhall.GroupUpdate{Privacy: &secret}); err != nil {
+		t.Fatal(err)
+	}
+	check("the elder's group made secret")
+	if ids, _ := dashboardSearchIDs(t, f, elder, "chess", 0); len(ids) == 0 || ids[0] != created.Group.ID {
+		t.Errorf("the elder's first page starts with %s, not their new secret group", first(ids))
+	}
+	society := f.group("Chess Society", guildhall.Secret, guildhall.GroupSettings{}, site)
+	f.member(society, elder, guildhall.RoleMember)
+	check("the elder added to a new secret match")
+	if _, err := f.s.Groups.UpdateGroup(f.ctx, site, created.Group.ID, guildhall.GroupUpdate{Privacy: &public}); err != nil {
+		t.Fatal(err)
+	}
+	check("the elder's group made public again")
 
 	private := newest(guildhall.Private)
 	f.exec(`UPDATE groups SET deleted_at = now() WHERE id = $1`, private)
