@@ -63,12 +63,19 @@ LEFT JOIN group_members m ON m.group_id = g.id AND m.account_id = $1::uuid
 ORDER BY g.created_at DESC, g.id DESC` + paging, args
 }
 
+// searchFirstsLock is the transaction advisory lock ("gh-first" in ASCII)
+// a keepSearchSQL holds while it removes passed lists. One statement at a
+// time removes them (the others skip it), so that two, each removing rows
+// the other has just kept, cannot wait for each other.
+const searchFirstsLock int64 = 0x67682d6669727374
+
 // keepSearchSQL stores the list of a common word for the scope of $2 (a
 // site admin's or everyone else's), read by searchPageSQL as nobody (or
 // as a site admin) in one snapshot with the change numbers it is valid
 // for, unless a list as new is kept already; lists of the scope whose
-// change numbers have passed go. A word with no more than fewMatches
-// matches is not kept: searchPageSQL lists those from the trigram index.
+// change numbers have passed go (searchFirstsLock). A word with no more
+// than fewMatches matches is not kept: searchPageSQL lists those from the
+// trigram index.
 func keepSearchSQL(word string, admin bool) (string, []any, error) {
 	created := fieldColumns[guildhall.FieldCreatedDate]
 	page, args, err := searchPageSQL(guildhall.Actor{Elevated: admin}, word, nil, created, kindTypes[guildhall.KindTime], true, nil, fewMatches, 0)
@@ -78,7 +85,8 @@ func keepSearchSQL(word string, admin bool) (string, []any, error) {
 	return `WITH v AS MATERIALIZED (SELECT ` + scopeChangesSQL + ` AS n),
 f AS (` + page + `),
 gone AS (DELETE FROM group_search_firsts o
-	WHERE o.admin = $2::boolean AND o.word <> lower($4::text) AND o.changes < (SELECT n FROM v))
+	WHERE o.admin = $2::boolean AND o.word <> lower($4::text) AND o.changes < (SELECT n FROM v)
+		AND (SELECT pg_try_advisory_xact_lock(` + strconv.FormatInt(searchFirstsLock, 10) + `)))
 INSERT INTO group_search_firsts AS k (word, admin, changes, ids, total)
 SELECT lower($4::text), $2::boolean, (SELECT n FROM v), array_agg(f.id ORDER BY f.created_at DESC, f.id DESC), max(f.total)
 FROM f
