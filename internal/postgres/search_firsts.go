@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"fmt"
 	"strconv"
 
 	"guildhall/internal/guildhall"
@@ -120,12 +119,13 @@ func (s *GroupService) searchPage(ctx context.Context, actor guildhall.Actor, wo
 	if err != nil || !kept || len(rows) == 0 || rows[0].Total.Int64 <= fewMatches {
 		return rows, err
 	}
-	query, args, err = keepSearchSQL(word, actor.IsSiteAdmin())
-	if err == nil {
-		_, err = s.db.ExecContext(uncanceled(ctx), query, args...)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("keep the search's first matches: %w", err)
+	// Keeping the list is for the next page's sake: this page is read and
+	// exact, so a keep that fails (a lock timeout behind another keeper, a
+	// read-only standby) leaves the next page to read the matches as this
+	// one did, and this page is still served. The keep is one statement,
+	// so it leaves nothing half-kept.
+	if query, args, err := keepSearchSQL(word, actor.IsSiteAdmin()); err == nil {
+		_, _ = s.db.ExecContext(uncanceled(ctx), query, args...)
 	}
 	return rows, nil
 }

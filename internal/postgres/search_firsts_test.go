@@ -226,3 +226,43 @@ func first(ids []string) string {
 	}
 	return ids[0]
 }
+
+// TestSecretBoundTakesNoNewLocks: a member's role change in a secret
+// group raises no bound (migration 00176), so it does not wait for another
+// transaction that holds the member's kept row (here an approval into
+// another secret group, still open), as it never did before the bound.
+func TestSecretBoundTakesNoNewLocks(t *testing.T) {
+	t.Parallel()
+	f := newMembershipFixture(t)
+	owner := f.person("Owner")
+	member := f.person("Member")
+	first := f.group("First room", guildhall.Secret, guildhall.GroupSettings{}, owner)
+	second := f.group("Second room", guildhall.Secret, guildhall.GroupSettings{}, owner)
+	f.member(first, member, guildhall.RoleMember)
+
+	open, err := f.db.BeginTxx(f.ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = open.Rollback() }()
+	if _, err := open.ExecContext(f.ctx, `INSERT INTO group_members (group_id, account_id, role) VALUES ($1, $2, 'MEMBER')`,
+		second.ID, member.ID); err != nil {
+		t.Fatal(err)
+	}
+
+	tx, err := f.db.BeginTxx(f.ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	if _, err := tx.ExecContext(f.ctx, `SET LOCAL lock_timeout = '2s'`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.ExecContext(f.ctx, `UPDATE group_members SET role = 'ADMIN' WHERE group_id = $1 AND account_id = $2`,
+		first.ID, member.ID); err != nil {
+		t.Fatalf("a role change waited for another transaction's membership: %v", err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+}
