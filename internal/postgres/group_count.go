@@ -180,6 +180,13 @@ func dashboardSearch(q guildhall.GroupQuery, cursor *groupCursor) (word string, 
 	return word, others, ok && word != ""
 }
 
+// searchWordArgs are the first arguments of a dashboard search's
+// statements (searchPageSQL, keptSearchSQL): the viewer's ($1, $2), the
+// word's LIKE pattern ($3) and the word itself ($4).
+func searchWordArgs(actor guildhall.Actor, word string) sqlArgs {
+	return append(sqlArgs(viewerArgs(actor)), "%"+escapeLike(word)+"%", word)
+}
+
 // searchPageSQL is the statement of a dashboard search's page (see
 // searchProbe): its rows, each with the total counted to fewMatches+1.
 // sortExpr and sortType are the sort's, desc the direction read (reversed
@@ -188,9 +195,8 @@ func dashboardSearch(q guildhall.GroupQuery, cursor *groupCursor) (word string, 
 // page's.
 func searchPageSQL(actor guildhall.Actor, word string, others []guildhall.Condition, sortExpr, sortType string,
 	desc bool, cursor *groupCursor, limit, offset int) (string, []any, error) {
-	args := sqlArgs(viewerArgs(actor))
-	pattern := args.add("%" + escapeLike(word) + "%")
-	prefix := args.add(word)
+	args := searchWordArgs(actor, word)
+	pattern, prefix := "$3", "$4"
 	conds := ""
 	for _, c := range others {
 		clause, err := compileCondition(c, &args)

@@ -38,8 +38,8 @@ func keptSearch(others []guildhall.Condition, sortExpr string, desc bool, cursor
 // kept. The viewer's secret groups are read only for a viewer who is not
 // a site admin and has some (their kept count, migration 00170), not all
 // older than the last of those ids (the bound of migration 00175): older
-// ones cannot be on the page. Its arguments are the viewer's, the word's
-// pattern, the word and offset+limit, then the page's.
+// ones cannot be on the page. Its arguments are searchWordArgs' ($1 to
+// $4), offset+limit ($5), then the page's.
 func keptSearchSQL(limit, offset int, args []any) (string, []any) {
 	paging, args := pageSQL(limit, offset, args)
 	more := strconv.Itoa(fewMatches + 1)
@@ -101,9 +101,7 @@ func (s *GroupService) searchPage(ctx context.Context, actor guildhall.Actor, wo
 	sortExpr, sortType string, desc bool, cursor *groupCursor, limit, offset int) ([]groupRow, error) {
 	kept := keptSearch(others, sortExpr, desc, cursor, limit, offset)
 	if kept {
-		args := sqlArgs(viewerArgs(actor))
-		args.add("%" + escapeLike(word) + "%")
-		args.add(word)
+		args := searchWordArgs(actor, word)
 		args.add(offset + limit)
 		query, qargs := keptSearchSQL(limit, offset, args)
 		rows, err := s.db.selectGroupRows(ctx, limit, query, qargs...)
